@@ -1,0 +1,3 @@
+/* hb-config.c: not written yet */
+#include "config.h"
+#include "hb-config.h"

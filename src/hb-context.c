@@ -1,0 +1,3 @@
+/* hb-context.c: not written yet */
+#include "config.h"
+#include "hb-context.h"

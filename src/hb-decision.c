@@ -1,0 +1,3 @@
+/* hb-decision.c: not written yet */
+#include "config.h"
+#include "hb-decision.h"

@@ -1,0 +1,3 @@
+/* hb-duration.c: not written yet */
+#include "config.h"
+#include "hb-duration.h"

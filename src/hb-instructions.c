@@ -1,0 +1,3 @@
+/* hb-instructions.c: not written yet */
+#include "config.h"
+#include "hb-instructions.h"

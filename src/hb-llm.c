@@ -1,0 +1,3 @@
+/* hb-llm.c: not written yet */
+#include "config.h"
+#include "hb-llm.h"

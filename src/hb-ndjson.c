@@ -1,0 +1,3 @@
+/* hb-ndjson.c: not written yet */
+#include "config.h"
+#include "hb-ndjson.h"

@@ -1,0 +1,3 @@
+/* hb-pipeline.c: not written yet */
+#include "config.h"
+#include "hb-pipeline.h"

@@ -1,0 +1,3 @@
+/* hb-prompt.c: not written yet */
+#include "config.h"
+#include "hb-prompt.h"

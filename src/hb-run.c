@@ -1,0 +1,275 @@
+/* hb-run.c: the run result and its two outward forms (a{sv} for the bus, JSON for HTTP/storage) */
+#include "config.h"
+
+#include "hb-run.h"
+
+static const char *const status_names[] = {
+  [HB_RUN_STATUS_RUNNING] = "running",
+  [HB_RUN_STATUS_ACTED] = "acted",
+  [HB_RUN_STATUS_NO_ACTION] = "no-action",
+  [HB_RUN_STATUS_DRY_RUN] = "dry-run",
+  [HB_RUN_STATUS_SKIPPED] = "skipped",
+  [HB_RUN_STATUS_INVALID] = "invalid",
+  [HB_RUN_STATUS_FAILED] = "failed",
+  [HB_RUN_STATUS_INTERRUPTED] = "interrupted",
+};
+
+const char *
+hb_run_status_to_string (HbRunStatus status)
+{
+  if ((guint) status >= G_N_ELEMENTS (status_names))
+    return "unknown";
+  return status_names[status];
+}
+
+gboolean
+hb_run_status_from_string (const char *str, HbRunStatus *out)
+{
+  for (guint i = 0; str != NULL && i < G_N_ELEMENTS (status_names); i++)
+    {
+      if (g_str_equal (str, status_names[i]))
+        {
+          *out = (HbRunStatus) i;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+gboolean
+hb_run_status_is_success (HbRunStatus status)
+{
+  return status == HB_RUN_STATUS_ACTED || status == HB_RUN_STATUS_NO_ACTION ||
+         status == HB_RUN_STATUS_DRY_RUN || status == HB_RUN_STATUS_SKIPPED;
+}
+
+void
+hb_run_result_set_string (char **field, const char *value)
+{
+  char *old = *field;
+
+  *field = g_strdup (value != NULL ? value : "");
+  g_free (old);
+}
+
+HbRunResult *
+hb_run_result_new (const char *run_id, const char *thread_id)
+{
+  HbRunResult *r = g_new0 (HbRunResult, 1);
+
+  r->run_id = g_strdup (run_id != NULL ? run_id : "");
+  r->thread_id = g_strdup (thread_id != NULL ? thread_id : "");
+  r->status = HB_RUN_STATUS_RUNNING;
+  r->reason = g_strdup ("");
+  r->action = g_strdup ("");
+  r->summary = g_strdup ("");
+  r->reasoning = g_strdup ("");
+  r->title = g_strdup ("");
+  r->content = g_strdup ("");
+  r->post_id = -1;
+  r->vote_direction = g_strdup ("");
+  r->ledger_id = -1;
+  r->ledger_table = g_strdup ("");
+  r->error = g_strdup ("");
+  r->model = g_strdup ("");
+  r->options_json = g_strdup ("");
+  r->prompt = g_strdup ("");
+  r->prompt_sha256 = g_strdup ("");
+  r->raw_response = g_strdup ("");
+  r->prompt_tokens = -1;
+  r->eval_tokens = -1;
+  r->total_duration_ns = -1;
+  r->load_duration_ns = -1;
+  r->eval_duration_ns = -1;
+  r->llm_wall_us = -1;
+  return r;
+}
+
+HbRunResult *
+hb_run_result_copy (const HbRunResult *r)
+{
+  HbRunResult *c = g_memdup2 (r, sizeof *r);
+
+  c->run_id = g_strdup (r->run_id);
+  c->thread_id = g_strdup (r->thread_id);
+  c->reason = g_strdup (r->reason);
+  c->action = g_strdup (r->action);
+  c->summary = g_strdup (r->summary);
+  c->reasoning = g_strdup (r->reasoning);
+  c->title = g_strdup (r->title);
+  c->content = g_strdup (r->content);
+  c->vote_direction = g_strdup (r->vote_direction);
+  c->ledger_table = g_strdup (r->ledger_table);
+  c->error = g_strdup (r->error);
+  c->model = g_strdup (r->model);
+  c->options_json = g_strdup (r->options_json);
+  c->prompt = g_strdup (r->prompt);
+  c->prompt_sha256 = g_strdup (r->prompt_sha256);
+  c->raw_response = g_strdup (r->raw_response);
+  return c;
+}
+
+void
+hb_run_result_free (HbRunResult *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->run_id);
+  g_free (r->thread_id);
+  g_free (r->reason);
+  g_free (r->action);
+  g_free (r->summary);
+  g_free (r->reasoning);
+  g_free (r->title);
+  g_free (r->content);
+  g_free (r->vote_direction);
+  g_free (r->ledger_table);
+  g_free (r->error);
+  g_free (r->model);
+  g_free (r->options_json);
+  g_free (r->prompt);
+  g_free (r->prompt_sha256);
+  g_free (r->raw_response);
+  g_free (r);
+}
+
+/* The decided action as CRT stored it: one object per action. */
+static JsonNode *
+actions_node (const HbRunResult *r)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_array (b);
+  if (r->action[0] != '\0')
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "action");
+      json_builder_add_string_value (b, r->action);
+      if (r->title[0] != '\0')
+        {
+          json_builder_set_member_name (b, "title");
+          json_builder_add_string_value (b, r->title);
+        }
+      if (r->content[0] != '\0')
+        {
+          json_builder_set_member_name (b, "content");
+          json_builder_add_string_value (b, r->content);
+        }
+      if (r->post_id > 0)
+        {
+          json_builder_set_member_name (b, "post_id");
+          json_builder_add_int_value (b, r->post_id);
+        }
+      if (r->vote_direction[0] != '\0')
+        {
+          json_builder_set_member_name (b, "vote_direction");
+          json_builder_add_string_value (b, r->vote_direction);
+        }
+      json_builder_set_member_name (b, "status");
+      json_builder_add_string_value (b, hb_run_status_to_string (r->status));
+      json_builder_set_member_name (b, "dry_run");
+      json_builder_add_boolean_value (b, r->dry_run);
+      json_builder_set_member_name (b, "success");
+      json_builder_add_boolean_value (b, r->status == HB_RUN_STATUS_ACTED ||
+                                           r->status == HB_RUN_STATUS_NO_ACTION ||
+                                           r->status == HB_RUN_STATUS_DRY_RUN);
+      if (r->ledger_id >= 0)
+        {
+          json_builder_set_member_name (b, "ledger_id");
+          json_builder_add_int_value (b, r->ledger_id);
+        }
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  return json_builder_get_root (b);
+}
+
+char *
+hb_run_result_actions_json (const HbRunResult *r)
+{
+  g_autoptr(JsonNode) node = actions_node (r);
+
+  return json_to_string (node, FALSE);
+}
+
+#define ADD_S(key, val) g_variant_builder_add (&b, "{sv}", key, g_variant_new_string (val))
+#define ADD_X(key, val) g_variant_builder_add (&b, "{sv}", key, g_variant_new_int64 (val))
+#define ADD_T(key, val) g_variant_builder_add (&b, "{sv}", key, g_variant_new_uint64 ((guint64) MAX ((val), 0)))
+#define ADD_B(key, val) g_variant_builder_add (&b, "{sv}", key, g_variant_new_boolean (val))
+
+GVariant *
+hb_run_result_to_variant (const HbRunResult *r)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  ADD_S ("run_id", r->run_id);
+  ADD_S ("thread_id", r->thread_id);
+  ADD_S ("status", hb_run_status_to_string (r->status));
+  ADD_S ("reason", r->reason);
+  ADD_S ("action", r->action);
+  ADD_S ("summary", r->summary);
+  ADD_S ("reasoning", r->reasoning);
+  ADD_S ("title", r->title);
+  ADD_S ("content", r->content);
+  ADD_X ("post_id", r->post_id);
+  ADD_S ("vote_direction", r->vote_direction);
+  ADD_X ("ledger_id", r->ledger_id);
+  ADD_S ("ledger_table", r->ledger_table);
+  ADD_B ("dry_run", r->dry_run);
+  ADD_S ("error", r->error);
+  ADD_T ("scheduled_for", r->scheduled_for);
+  ADD_T ("started_at", r->started_at);
+  ADD_T ("finished_at", r->finished_at);
+  ADD_S ("model", r->model);
+  ADD_B ("notify", r->notify);
+  ADD_X ("prompt_tokens", r->prompt_tokens);
+  ADD_X ("eval_tokens", r->eval_tokens);
+  return g_variant_builder_end (&b);
+}
+
+#undef ADD_S
+#undef ADD_X
+#undef ADD_T
+#undef ADD_B
+
+JsonNode *
+hb_run_result_to_json (const HbRunResult *r)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+#define J_S(key, val) G_STMT_START { json_builder_set_member_name (b, key); json_builder_add_string_value (b, val); } G_STMT_END
+#define J_I(key, val) G_STMT_START { json_builder_set_member_name (b, key); json_builder_add_int_value (b, val); } G_STMT_END
+#define J_B(key, val) G_STMT_START { json_builder_set_member_name (b, key); json_builder_add_boolean_value (b, val); } G_STMT_END
+  json_builder_begin_object (b);
+  J_S ("run_id", r->run_id);
+  J_S ("thread_id", r->thread_id);
+  J_S ("status", hb_run_status_to_string (r->status));
+  J_S ("reason", r->reason);
+  J_S ("action", r->action);
+  J_S ("summary", r->summary);
+  J_S ("reasoning", r->reasoning);
+  J_S ("title", r->title);
+  J_S ("content", r->content);
+  J_I ("post_id", r->post_id);
+  J_S ("vote_direction", r->vote_direction);
+  J_I ("ledger_id", r->ledger_id);
+  J_S ("ledger_table", r->ledger_table);
+  J_B ("dry_run", r->dry_run);
+  J_S ("error", r->error);
+  J_I ("scheduled_for", r->scheduled_for);
+  J_I ("started_at", r->started_at);
+  J_I ("finished_at", r->finished_at);
+  J_S ("model", r->model);
+  J_B ("notify", r->notify);
+  J_I ("prompt_tokens", r->prompt_tokens);
+  J_I ("eval_tokens", r->eval_tokens);
+  J_I ("llm_wall_us", r->llm_wall_us);
+  json_builder_set_member_name (b, "actions");
+  json_builder_add_value (b, actions_node (r));
+  json_builder_end_object (b);
+#undef J_S
+#undef J_I
+#undef J_B
+  return json_builder_get_root (b);
+}

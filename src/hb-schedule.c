@@ -1,0 +1,3 @@
+/* hb-schedule.c: not written yet */
+#include "config.h"
+#include "hb-schedule.h"
