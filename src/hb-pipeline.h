@@ -35,10 +35,11 @@ HbStore *hb_pipeline_get_store (HbPipeline *self);
 HbLlmClient *hb_pipeline_get_llm (HbPipeline *self);
 HbInstructions *hb_pipeline_get_instructions (HbPipeline *self);
 
-/* Run one heartbeat. The result is returned for every outcome the store could record (failed runs
- * included, with their class in result->reason); a GError only when even the record could not be
- * written (then the error is HB_ERROR_DB and nothing was written to the ledger). Cancelling
- * records the run as interrupted. */
+/* Run one heartbeat. A result is always returned, whatever happened (failed runs included, with
+ * their class in result->reason). When the store could not record the run, the result says so:
+ * status failed, reason "db", the SQLite problem in result->error, and nothing was written to the
+ * ledger. Cancelling records the run as interrupted. A preview asks and judges but writes nothing.
+ * The GError is only for programming errors (a request without a thread id or config). */
 void hb_pipeline_run_async (HbPipeline *self,
                             const HbRunRequest *request,
                             GCancellable *cancellable,
