@@ -140,6 +140,8 @@ on_finish_run (GObject *source, GAsyncResult *res, gpointer user_data)
   stored = hb_store_finish_run_finish (HB_STORE (source), res, &error);
   if (stored != NULL)
     {
+      if (stored->fingerprint[0] == '\0')
+        hb_run_result_set_string (&stored->fingerprint, d->result->fingerprint);
       hb_run_result_free (d->result);
       d->result = stored;
       return_result (task);
@@ -421,6 +423,7 @@ on_context (GObject *source, GAsyncResult *res, gpointer user_data)
     }
 
   d->fingerprint = run_fingerprint (d);
+  hb_run_result_set_string (&d->result->fingerprint, d->fingerprint);
   if (d->skip_unchanged && d->last_fingerprint != NULL &&
       g_str_equal (d->last_fingerprint, d->fingerprint))
     {

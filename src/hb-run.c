@@ -82,6 +82,7 @@ hb_run_result_new (const char *run_id, const char *thread_id)
   r->load_duration_ns = -1;
   r->eval_duration_ns = -1;
   r->llm_wall_us = -1;
+  r->fingerprint = g_strdup ("");
   return r;
 }
 
@@ -106,6 +107,7 @@ hb_run_result_copy (const HbRunResult *r)
   c->prompt = g_strdup (r->prompt);
   c->prompt_sha256 = g_strdup (r->prompt_sha256);
   c->raw_response = g_strdup (r->raw_response);
+  c->fingerprint = g_strdup (r->fingerprint);
   return c;
 }
 
@@ -130,6 +132,7 @@ hb_run_result_free (HbRunResult *r)
   g_free (r->prompt);
   g_free (r->prompt_sha256);
   g_free (r->raw_response);
+  g_free (r->fingerprint);
   g_free (r);
 }
 

@@ -53,6 +53,7 @@ typedef struct {
   gint64 llm_wall_us;    /* our own measure of the LLM call, -1 none */
   gboolean dry_run;
   gboolean notify;       /* target "last" and an action was taken */
+  char *fingerprint;     /* inputs of the run (instructions, config, context marks), "" none */
 } HbRunResult;
 
 HbRunResult *hb_run_result_new (const char *run_id, const char *thread_id);
@@ -75,7 +76,8 @@ GVariant *hb_run_result_to_variant (const HbRunResult *r);
 /* A JSON object with the same keys, times as microseconds. */
 JsonNode *hb_run_result_to_json (const HbRunResult *r);
 
-/* TRUE for statuses that count as a completed heartbeat for CRT's history `success` column. */
+/* TRUE for statuses that count as a completed heartbeat for CRT's history `success` column, and
+ * whose fingerprint the "unchanged" check compares with: acted, no-action, dry-run, skipped. */
 gboolean hb_run_status_is_success (HbRunStatus status);
 
 G_END_DECLS

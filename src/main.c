@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <glib/gi18n.h>
 
+#include "hb-daemon.h"
 #include "hb-oneshot.h"
 #include "hb-setup.h"
 
@@ -126,9 +127,9 @@ main (int argc, char **argv)
     status = hb_oneshot_run (pipeline, config, opt_run_once, opt_json);
   else
     {
-      g_printerr ("%s: %s\n", g_get_prgname (),
-                  _("this build can only run single heartbeats: use --run-once THREAD"));
-      status = 2;
+      HbDaemonOptions options = { opt_session, opt_replace, opt_backend_url };
+
+      status = hb_daemon_run (pipeline, config, &options);
     }
 
   hb_store_close (store);

@@ -1,0 +1,478 @@
+/* hb-dbus-thread.c: the Thread interface: properties, methods, asynchronous property writes */
+#include "config.h"
+
+#include "hb-dbus-thread.h"
+#include "hb-duration.h"
+#include "hb-error.h"
+
+#define THREAD_IFACE "org.crt.Heartbeat1.Thread"
+#define HISTORY_MAX 1000
+
+/* D-Bus property name -> config field, and the group each property belongs to. */
+static const struct
+{
+  const char *property;
+  const char *field;       /* NULL: read-only */
+  HbThreadChanged group;
+} properties[] = {
+  { "ThreadId", NULL, 0 },
+  { "Enabled", "enabled", HB_THREAD_CHANGED_CONFIG },
+  { "Every", "every", HB_THREAD_CHANGED_CONFIG },
+  { "Target", "target", HB_THREAD_CHANGED_CONFIG },
+  { "Model", "model", HB_THREAD_CHANGED_CONFIG },
+  { "MaxTokens", "max_tokens", HB_THREAD_CHANGED_CONFIG },
+  { "Temperature", "temperature", HB_THREAD_CHANGED_CONFIG },
+  { "DryRun", "dry_run", HB_THREAD_CHANGED_CONFIG },
+  { "ActiveHoursStart", "active_hours_start", HB_THREAD_CHANGED_CONFIG },
+  { "ActiveHoursEnd", "active_hours_end", HB_THREAD_CHANGED_CONFIG },
+  { "TimeZone", "timezone", HB_THREAD_CHANGED_CONFIG },
+  { "ConfigProblem", NULL, HB_THREAD_CHANGED_CONFIG },
+  { "Running", NULL, HB_THREAD_CHANGED_RUNNING },
+  { "LastRun", NULL, HB_THREAD_CHANGED_LAST_RUN },
+  { "LastRunId", NULL, HB_THREAD_CHANGED_LAST_RUN },
+  { "LastStatus", NULL, HB_THREAD_CHANGED_LAST_RUN },
+  { "LastReason", NULL, HB_THREAD_CHANGED_LAST_RUN },
+  { "LastSummary", NULL, HB_THREAD_CHANGED_LAST_RUN },
+  { "LastActions", NULL, HB_THREAD_CHANGED_LAST_RUN },
+  { "NextRun", NULL, HB_THREAD_CHANGED_SCHEDULE },
+  { "SkipReason", NULL, HB_THREAD_CHANGED_SCHEDULE },
+};
+
+static GVariant *
+hhmm_variant (int minutes)
+{
+  g_autofree char *text = minutes >= 0 ? hb_format_hhmm (minutes) : NULL;
+
+  return g_variant_new_string (text != NULL ? text : "");
+}
+
+/* A JSON scalar as a variant: strings, integers (x), doubles, booleans. */
+static GVariant *
+json_scalar_variant (JsonNode *node)
+{
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      return g_variant_new_string (json_node_get_string (node));
+    case G_TYPE_INT64:
+      return g_variant_new_int64 (json_node_get_int (node));
+    case G_TYPE_DOUBLE:
+      return g_variant_new_double (json_node_get_double (node));
+    case G_TYPE_BOOLEAN:
+      return g_variant_new_boolean (json_node_get_boolean (node));
+    default:
+      return NULL;
+    }
+}
+
+static GVariant *
+actions_variant (const char *json)
+{
+  GVariantBuilder b;
+  g_autoptr(JsonNode) root = json != NULL && json[0] != '\0' ? json_from_string (json, NULL) : NULL;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
+  if (root != NULL && JSON_NODE_HOLDS_ARRAY (root))
+    {
+      JsonArray *array = json_node_get_array (root);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *el = json_array_get_element (array, i);
+          g_autoptr(GList) members = NULL;
+
+          if (!JSON_NODE_HOLDS_OBJECT (el))
+            continue;
+          g_variant_builder_open (&b, G_VARIANT_TYPE_VARDICT);
+          members = json_object_get_members (json_node_get_object (el));
+          for (GList *l = members; l != NULL; l = l->next)
+            {
+              GVariant *v = json_scalar_variant (json_object_get_member (json_node_get_object (el),
+                                                                         l->data));
+
+              if (v != NULL)
+                g_variant_builder_add (&b, "{sv}", (const char *) l->data, v);
+            }
+          g_variant_builder_close (&b);
+        }
+    }
+  return g_variant_builder_end (&b);
+}
+
+static GVariant *
+property_value (HbThread *t, const char *name)
+{
+  const HbThreadConfig *c = t->config;
+
+  if (g_str_equal (name, "ThreadId"))
+    return g_variant_new_string (t->id);
+  if (g_str_equal (name, "Enabled"))
+    return g_variant_new_boolean (c->enabled);
+  if (g_str_equal (name, "Every"))
+    return g_variant_new_uint32 (c->every);
+  if (g_str_equal (name, "Target"))
+    return g_variant_new_string (hb_target_to_string (c->target));
+  if (g_str_equal (name, "Model"))
+    return g_variant_new_string (c->model != NULL ? c->model : "");
+  if (g_str_equal (name, "MaxTokens"))
+    return g_variant_new_uint32 (c->max_tokens);
+  if (g_str_equal (name, "Temperature"))
+    return g_variant_new_double (c->temperature);
+  if (g_str_equal (name, "DryRun"))
+    return g_variant_new_boolean (c->dry_run);
+  if (g_str_equal (name, "ActiveHoursStart"))
+    return hhmm_variant (c->active_start);
+  if (g_str_equal (name, "ActiveHoursEnd"))
+    return hhmm_variant (c->active_end);
+  if (g_str_equal (name, "TimeZone"))
+    return g_variant_new_string (c->timezone != NULL ? c->timezone : "");
+  if (g_str_equal (name, "ConfigProblem"))
+    return g_variant_new_string (t->config_problem != NULL ? t->config_problem : "");
+  if (g_str_equal (name, "Running"))
+    return g_variant_new_boolean (t->running);
+  if (g_str_equal (name, "LastRun"))
+    return g_variant_new_uint64 ((guint64) MAX (t->last_run, 0));
+  if (g_str_equal (name, "LastRunId"))
+    return g_variant_new_string (t->last_run_id);
+  if (g_str_equal (name, "LastStatus"))
+    return g_variant_new_string (t->last_status);
+  if (g_str_equal (name, "LastReason"))
+    return g_variant_new_string (t->last_reason);
+  if (g_str_equal (name, "LastSummary"))
+    return g_variant_new_string (t->last_summary);
+  if (g_str_equal (name, "LastActions"))
+    return actions_variant (t->last_actions_json);
+  if (g_str_equal (name, "NextRun"))
+    return g_variant_new_uint64 ((guint64) MAX (t->next_run, 0));
+  if (g_str_equal (name, "SkipReason"))
+    return g_variant_new_string (t->skip_reason);
+  return NULL;
+}
+
+static GVariant *
+properties_of (HbThread *t, guint groups, gboolean all)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  for (guint i = 0; i < G_N_ELEMENTS (properties); i++)
+    if (all || (properties[i].group & groups) != 0)
+      g_variant_builder_add (&b, "{sv}", properties[i].property,
+                             property_value (t, properties[i].property));
+  return g_variant_builder_end (&b);
+}
+
+GVariant *
+hb_dbus_thread_properties (HbThread *t)
+{
+  return properties_of (t, 0, TRUE);
+}
+
+void
+hb_dbus_thread_emit_changed (GDBusConnection *connection, HbThread *t, guint what)
+{
+  if (what == 0)
+    return;
+  g_dbus_connection_emit_signal (connection, NULL, t->object_path,
+                                 "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                 g_variant_new ("(s@a{sv}@as)", THREAD_IFACE,
+                                                properties_of (t, what, FALSE),
+                                                g_variant_new_strv (NULL, 0)),
+                                 NULL);
+}
+
+/* ---- calls --------------------------------------------------------------------------------- */
+
+typedef struct
+{
+  HbDbusThreadContext *ctx;
+  GDBusMethodInvocation *invocation;
+  HbThread *thread;
+  JsonObject *changes;
+} Call;
+
+static Call *
+call_new (HbDbusThreadContext *ctx, GDBusMethodInvocation *invocation, HbThread *t)
+{
+  Call *c = g_new0 (Call, 1);
+
+  c->ctx = ctx;
+  c->invocation = g_object_ref (invocation);
+  c->thread = hb_thread_ref (t);
+  return c;
+}
+
+static void
+call_free (Call *c)
+{
+  g_clear_object (&c->invocation);
+  hb_thread_unref (c->thread);
+  if (c->changes != NULL)
+    json_object_unref (c->changes);
+  g_free (c);
+}
+
+/* Configuration errors are argument errors on the bus. */
+static void
+return_error (GDBusMethodInvocation *invocation, const GError *error)
+{
+  if (g_error_matches (error, HB_ERROR, HB_ERROR_INVALID_CONFIG))
+    g_dbus_method_invocation_return_error_literal (invocation, G_DBUS_ERROR,
+                                                   G_DBUS_ERROR_INVALID_ARGS, error->message);
+  else
+    g_dbus_method_invocation_return_gerror (invocation, error);
+}
+
+static void
+on_config_set (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Call *c = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!hb_service_set_config_finish (HB_SERVICE (source), res, NULL, &error))
+    return_error (c->invocation, error);
+  else
+    g_dbus_method_invocation_return_value (g_steal_pointer (&c->invocation), NULL);
+  call_free (c);
+}
+
+static void
+do_set_config (GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  Call *c = user_data;
+
+  if (c->thread->removed)
+    {
+      g_dbus_method_invocation_return_error (invocation, HB_ERROR, HB_ERROR_UNKNOWN_THREAD,
+                                             "The thread \"%s\" is gone", c->thread->id);
+      call_free (c);
+      return;
+    }
+  hb_service_set_config_async (c->ctx->service, c->thread, c->changes, on_config_set, c);
+}
+
+/* Property writes and SetConfig: one path. @changes NULL resets. */
+static void
+set_config (HbDbusThreadContext *ctx, GDBusMethodInvocation *invocation, HbThread *t,
+            GVariant *asv, gboolean reset)
+{
+  g_autoptr(GError) error = NULL;
+  Call *c;
+
+  c = call_new (ctx, invocation, t);
+  if (!reset)
+    {
+      c->changes = hb_config_changes_from_variant (asv, &error);
+      if (c->changes == NULL)
+        {
+          return_error (invocation, error);
+          call_free (c);
+          return;
+        }
+    }
+  hb_auth_check (ctx->auth, invocation, HB_AUTH_CONFIGURE, do_set_config, c);
+}
+
+static void
+handle_property_set (HbDbusThreadContext *ctx, GDBusMethodInvocation *invocation, HbThread *t,
+                     GVariant *parameters)
+{
+  const char *iface = NULL;
+  const char *name = NULL;
+  g_autoptr(GVariant) value = NULL;
+  GVariantBuilder b;
+
+  g_variant_get (parameters, "(&s&sv)", &iface, &name, &value);
+  for (guint i = 0; i < G_N_ELEMENTS (properties); i++)
+    {
+      if (!g_str_equal (properties[i].property, name))
+        continue;
+      if (properties[i].field == NULL)
+        break;
+      g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+      g_variant_builder_add (&b, "{sv}", properties[i].field, value);
+      set_config (ctx, invocation, t, g_variant_builder_end (&b), FALSE);
+      return;
+    }
+  g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_PROPERTY_READ_ONLY,
+                                         "%s is read-only", name);
+}
+
+static void
+do_run_now (GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  Call *c = user_data;
+  const char *run_id = hb_service_run_now (c->ctx->service, c->thread);
+
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", run_id));
+  call_free (c);
+}
+
+static void
+on_preview (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Call *c = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HbRunResult) r = hb_service_preview_finish (HB_SERVICE (source), res, &error);
+  GVariantBuilder b, action;
+  const char *verdict;
+
+  if (r == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (c->invocation, error);
+      call_free (c);
+      return;
+    }
+  switch (r->status)
+    {
+    case HB_RUN_STATUS_ACTED:
+    case HB_RUN_STATUS_NO_ACTION:
+    case HB_RUN_STATUS_DRY_RUN:
+      verdict = "valid";
+      break;
+    case HB_RUN_STATUS_INVALID:
+      verdict = "invalid";
+      break;
+    case HB_RUN_STATUS_SKIPPED:
+      verdict = "skipped";
+      break;
+    default:
+      verdict = "failed";
+      break;
+    }
+  g_variant_builder_init (&action, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&action, "{sv}", "action", g_variant_new_string (r->action));
+  g_variant_builder_add (&action, "{sv}", "title", g_variant_new_string (r->title));
+  g_variant_builder_add (&action, "{sv}", "content", g_variant_new_string (r->content));
+  g_variant_builder_add (&action, "{sv}", "post_id", g_variant_new_int64 (r->post_id));
+  g_variant_builder_add (&action, "{sv}", "vote_direction", g_variant_new_string (r->vote_direction));
+  g_variant_builder_add (&action, "{sv}", "reasoning", g_variant_new_string (r->reasoning));
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "prompt", g_variant_new_string (r->prompt));
+  g_variant_builder_add (&b, "{sv}", "model", g_variant_new_string (r->model));
+  g_variant_builder_add (&b, "{sv}", "raw_response", g_variant_new_string (r->raw_response));
+  g_variant_builder_add (&b, "{sv}", "action", g_variant_builder_end (&action));
+  g_variant_builder_add (&b, "{sv}", "verdict", g_variant_new_string (verdict));
+  g_variant_builder_add (&b, "{sv}", "reason", g_variant_new_string (r->reason));
+  g_variant_builder_add (&b, "{sv}", "error", g_variant_new_string (r->error));
+  g_dbus_method_invocation_return_value (g_steal_pointer (&c->invocation),
+                                         g_variant_new ("(@a{sv})", g_variant_builder_end (&b)));
+  call_free (c);
+}
+
+static void
+do_preview (GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  Call *c = user_data;
+
+  hb_service_preview_async (c->ctx->service, c->thread, NULL, on_preview, c);
+}
+
+static void
+on_history (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Call *c = user_data;
+  g_autoptr(GError) error = NULL;
+  guint64 total = 0;
+  g_autoptr(GPtrArray) runs = hb_store_get_history_finish (HB_STORE (source), res, &total, &error);
+  GVariantBuilder b;
+
+  if (runs == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (c->invocation, error);
+      call_free (c);
+      return;
+    }
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < runs->len; i++)
+    g_variant_builder_add_value (&b, hb_run_result_to_variant (runs->pdata[i]));
+  g_dbus_method_invocation_return_value (g_steal_pointer (&c->invocation),
+                                         g_variant_new ("(aa{sv})", &b));
+  call_free (c);
+}
+
+static void
+method_call (GDBusConnection *connection, const char *sender, const char *object_path,
+             const char *interface_name, const char *method_name, GVariant *parameters,
+             GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  HbDbusThreadContext *ctx = user_data;
+  HbThread *t = hb_service_lookup_path (ctx->service, object_path);
+
+  if (t == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, HB_ERROR, HB_ERROR_UNKNOWN_THREAD,
+                                             "No thread at %s", object_path);
+      return;
+    }
+
+  if (g_str_equal (interface_name, "org.freedesktop.DBus.Properties"))
+    {
+      /* Only Set comes here: writes are asynchronous (validation, polkit, the database). */
+      handle_property_set (ctx, invocation, t, parameters);
+      return;
+    }
+
+  if (g_str_equal (method_name, "RunNow"))
+    hb_auth_check (ctx->auth, invocation, HB_AUTH_CONTROL, do_run_now, call_new (ctx, invocation, t));
+  else if (g_str_equal (method_name, "SetConfig"))
+    {
+      g_autoptr(GVariant) asv = g_variant_get_child_value (parameters, 0);
+
+      set_config (ctx, invocation, t, asv, FALSE);
+    }
+  else if (g_str_equal (method_name, "ResetConfig"))
+    set_config (ctx, invocation, t, NULL, TRUE);
+  else if (g_str_equal (method_name, "Preview"))
+    hb_auth_check (ctx->auth, invocation, HB_AUTH_CONTROL, do_preview, call_new (ctx, invocation, t));
+  else if (g_str_equal (method_name, "GetHistory"))
+    {
+      guint32 limit = 0;
+
+      g_variant_get (parameters, "(u)", &limit);
+      if (limit > HISTORY_MAX)
+        {
+          g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR,
+                                                 G_DBUS_ERROR_INVALID_ARGS,
+                                                 "limit: at most %d", HISTORY_MAX);
+          return;
+        }
+      hb_store_get_history_async (hb_pipeline_get_store (hb_service_get_pipeline (ctx->service)),
+                                  t->id, limit, NULL, on_history, call_new (ctx, invocation, t));
+    }
+  else
+    g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
+                                           "No method %s", method_name);
+}
+
+static GVariant *
+get_property (GDBusConnection *connection, const char *sender, const char *object_path,
+              const char *interface_name, const char *property_name, GError **error,
+              gpointer user_data)
+{
+  HbDbusThreadContext *ctx = user_data;
+  HbThread *t = hb_service_lookup_path (ctx->service, object_path);
+  GVariant *value;
+
+  if (t == NULL)
+    {
+      g_set_error (error, HB_ERROR, HB_ERROR_UNKNOWN_THREAD, "No thread at %s", object_path);
+      return NULL;
+    }
+  value = property_value (t, property_name);
+  if (value == NULL)
+    g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "No property %s",
+                 property_name);
+  return value;
+}
+
+static const GDBusInterfaceVTable thread_vtable = { method_call, get_property, NULL, { 0 } };
+
+const GDBusInterfaceVTable *
+hb_dbus_thread_vtable (void)
+{
+  return &thread_vtable;
+}

@@ -1,0 +1,181 @@
+/* hb-thread.c: one thread's state in memory */
+#include "config.h"
+
+#include "hb-error.h"
+#include "hb-thread.h"
+
+#define THREADS_PATH "/org/crt/Heartbeat/threads/"
+
+char *
+hb_thread_object_path (const char *id)
+{
+  g_autofree char *escaped = g_dbus_escape_object_path (id);
+
+  return g_strconcat (THREADS_PATH, escaped, NULL);
+}
+
+gboolean
+hb_thread_id_validate (const char *id, GError **error)
+{
+  if (id == NULL || id[0] == '\0')
+    {
+      g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                           "thread_id: must not be empty");
+      return FALSE;
+    }
+  if (strlen (id) > HB_THREAD_ID_MAX)
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                   "thread_id: at most %d bytes", HB_THREAD_ID_MAX);
+      return FALSE;
+    }
+  if (!g_utf8_validate (id, -1, NULL))
+    {
+      g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                           "thread_id: must be valid UTF-8");
+      return FALSE;
+    }
+  for (const char *p = id; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      if (g_unichar_iscntrl (g_utf8_get_char (p)))
+        {
+          g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                               "thread_id: must not contain control characters");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+HbThread *
+hb_thread_new (const char *id)
+{
+  HbThread *t = g_new0 (HbThread, 1);
+
+  t->ref_count = 1;
+  t->id = g_strdup (id);
+  t->object_path = hb_thread_object_path (id);
+  t->overrides = json_object_new ();
+  t->config = hb_thread_config_new_default ();
+  t->last_run_id = g_strdup ("");
+  t->last_status = g_strdup ("");
+  t->last_reason = g_strdup ("");
+  t->last_summary = g_strdup ("");
+  t->last_actions_json = g_strdup ("");
+  t->last_fingerprint = g_strdup ("");
+  t->skip_reason = g_strdup ("");
+  t->current_run_id = g_strdup ("");
+  return t;
+}
+
+HbThread *
+hb_thread_ref (HbThread *thread)
+{
+  g_atomic_int_inc (&thread->ref_count);
+  return thread;
+}
+
+void
+hb_thread_unref (HbThread *t)
+{
+  if (t == NULL || !g_atomic_int_dec_and_test (&t->ref_count))
+    return;
+  g_free (t->id);
+  g_free (t->object_path);
+  json_object_unref (t->overrides);
+  hb_thread_config_free (t->config);
+  g_free (t->config_problem);
+  g_free (t->last_run_id);
+  g_free (t->last_status);
+  g_free (t->last_reason);
+  g_free (t->last_summary);
+  g_free (t->last_actions_json);
+  g_free (t->last_fingerprint);
+  g_free (t->skip_reason);
+  g_free (t->current_run_id);
+  g_clear_object (&t->cancellable);
+  g_free (t);
+}
+
+gboolean
+hb_thread_set_string (char **field, const char *value)
+{
+  if (value == NULL)
+    value = "";
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+static HbThreadChanged
+set_config (HbThread *t, HbThreadConfig *config, char *problem)
+{
+  gboolean changed = !hb_thread_config_equal (t->config, config) ||
+                     g_strcmp0 (t->config_problem, problem) != 0;
+
+  hb_thread_config_free (t->config);
+  t->config = config;
+  g_free (t->config_problem);
+  t->config_problem = problem;
+  return changed ? HB_THREAD_CHANGED_CONFIG : 0;
+}
+
+HbThreadChanged
+hb_thread_apply_row (HbThread *t, const HbThreadRow *row, const HbThreadConfig *defaults)
+{
+  HbThreadChanged changed = 0;
+  char *problem = NULL;
+  HbThreadConfig *config = hb_thread_config_resolve (defaults, row->config_json, &problem);
+  g_autoptr(JsonNode) node = NULL;
+
+  /* Keep the overrides as stored when they parse; garbage is kept only as a problem. */
+  if (row->config_json != NULL && row->config_json[0] != '\0')
+    node = json_from_string (row->config_json, NULL);
+  json_object_unref (t->overrides);
+  t->overrides = node != NULL && JSON_NODE_HOLDS_OBJECT (node)
+                   ? json_object_ref (json_node_get_object (node)) : json_object_new ();
+  changed |= set_config (t, config, problem);
+
+  if (t->last_run != row->last_run)
+    {
+      t->last_run = row->last_run;
+      changed |= HB_THREAD_CHANGED_LAST_RUN;
+    }
+  if (hb_thread_set_string (&t->last_summary, row->last_summary) |
+      hb_thread_set_string (&t->last_actions_json, row->last_actions_json) |
+      hb_thread_set_string (&t->last_status, row->last_status) |
+      hb_thread_set_string (&t->last_reason, row->last_reason))
+    changed |= HB_THREAD_CHANGED_LAST_RUN;
+  hb_thread_set_string (&t->last_fingerprint, row->last_fingerprint);
+  if (row->next_due > 0)
+    t->persisted_due = row->next_due;
+  return changed;
+}
+
+HbThreadChanged
+hb_thread_set_overrides (HbThread *t, JsonObject *overrides, const HbThreadConfig *defaults)
+{
+  HbThreadConfig *config = hb_thread_config_resolve_object (defaults, overrides);
+
+  json_object_unref (t->overrides);
+  t->overrides = json_object_ref (overrides);
+  return set_config (t, config, NULL);
+}
+
+HbThreadChanged
+hb_thread_apply_result (HbThread *t, const HbRunResult *r)
+{
+  g_autofree char *actions = hb_run_result_actions_json (r);
+
+  t->last_run = r->finished_at;
+  hb_thread_set_string (&t->last_run_id, r->run_id);
+  hb_thread_set_string (&t->last_status, hb_run_status_to_string (r->status));
+  hb_thread_set_string (&t->last_reason, r->reason);
+  hb_thread_set_string (&t->last_summary, r->summary);
+  hb_thread_set_string (&t->last_actions_json, actions);
+  if (hb_run_status_is_success (r->status) && r->fingerprint[0] != '\0')
+    hb_thread_set_string (&t->last_fingerprint, r->fingerprint);
+  return HB_THREAD_CHANGED_LAST_RUN;
+}
