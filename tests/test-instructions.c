@@ -229,6 +229,22 @@ test_snapshot_truncated (void)
   g_assert_cmpuint (strlen (four->content), ==, HB_INSTRUCTIONS_MAX_BYTES - 2);
   g_assert_true (g_utf8_validate (four->content, -1, NULL));
 
+  /* Both problems at once; the replacement characters (3 bytes for 1) must not break the cap. */
+  {
+    g_autofree char *junk = g_strnfill (HB_INSTRUCTIONS_MAX_BYTES + 1, '\xff');
+    g_autoptr(HbInstructionsSnapshot) both =
+      hb_instructions_snapshot_new_from_data (path, junk, HB_INSTRUCTIONS_MAX_BYTES + 1, 0);
+    g_autoptr(HbInstructionsSnapshot) none = hb_instructions_snapshot_new_from_data (path, NULL, 0, 0);
+
+    g_assert_cmpstr (both->problem, ==, "truncated to 65536 bytes; invalid UTF-8 replaced");
+    g_assert_cmpuint (strlen (both->content), <=, HB_INSTRUCTIONS_MAX_BYTES);
+    g_assert_cmpuint (strlen (both->content), >, HB_INSTRUCTIONS_MAX_BYTES - 4);
+    g_assert_true (g_utf8_validate (both->content, -1, NULL));
+    g_assert_cmpstr (none->content, ==, "");
+    g_assert_true (none->exists);
+    g_assert_true (none->parsed->effectively_empty);
+  }
+
   rm_rf (dir);
 }
 
