@@ -61,6 +61,22 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HbInstructionsSnapshot, hb_instructions_snapshot_
  * unreadable file gives exists=FALSE and a problem. */
 HbInstructionsSnapshot *hb_instructions_snapshot_load (const char *path);
 
+/* Pure: the snapshot of a file that held @len bytes of @data (any bytes: over the cap they are cut
+ * at a UTF-8 boundary, invalid sequences are replaced, both named in `problem`). For tests and
+ * for callers that already hold the bytes. */
+HbInstructionsSnapshot *hb_instructions_snapshot_new_from_data (const char *path,
+                                                                const char *data,
+                                                                gsize len,
+                                                                gint64 modified);
+
+/* Pure: the snapshot of a missing or unreadable file; @problem may be NULL (simply missing). */
+HbInstructionsSnapshot *hb_instructions_snapshot_new_missing (const char *path,
+                                                              const char *problem);
+
+/* The checks hb_instructions_replace_async() makes before writing (cap, UTF-8), for callers that
+ * want to refuse bad content early (HB_ERROR_INVALID_INSTRUCTIONS). */
+gboolean hb_instructions_check_content (const char *content, GError **error);
+
 #define HB_TYPE_INSTRUCTIONS (hb_instructions_get_type ())
 G_DECLARE_FINAL_TYPE (HbInstructions, hb_instructions, HB, INSTRUCTIONS, GObject)
 
