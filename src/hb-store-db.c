@@ -126,50 +126,50 @@ hb_db_bind (sqlite3_stmt *stmt, const char *fmt, ...)
   va_end (ap);
 }
 
-static sqlite3_stmt *
-prepare_bound (HbStore *self, GError **error, const char *sql, const char *fmt, va_list ap)
+/* Step the bound statement: to completion, or (with @out) once for the first column. */
+static gboolean
+run_bound (HbStore *self, double *out, GError **error, const char *sql, const char *fmt,
+           va_list ap)
 {
-  sqlite3_stmt *stmt = hb_db_prepare (self, sql, error);
-
-  if (stmt != NULL)
-    hb_db_bindv (stmt, fmt, ap);
-  return stmt;
-}
-
-gboolean
-hb_db_run (HbStore *self, GError **error, const char *sql, const char *fmt, ...)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  va_list ap;
+  g_autoptr(sqlite3_stmt) stmt = hb_db_prepare (self, sql, error);
   int rc;
 
-  va_start (ap, fmt);
-  stmt = prepare_bound (self, error, sql, fmt, ap);
-  va_end (ap);
   if (stmt == NULL)
     return FALSE;
+  hb_db_bindv (stmt, fmt, ap);
+  if (out != NULL)
+    {
+      rc = hb_db_step (self, stmt, error);
+      *out = rc == SQLITE_ROW ? sqlite3_column_double (stmt, 0) : 0.0;
+      return rc >= 0;
+    }
   while ((rc = hb_db_step (self, stmt, error)) == SQLITE_ROW)
     ;
   return rc == SQLITE_DONE;
 }
 
 gboolean
-hb_db_scalar (HbStore *self, double *out, GError **error, const char *sql, const char *fmt, ...)
+hb_db_run (HbStore *self, GError **error, const char *sql, const char *fmt, ...)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
   va_list ap;
-  int rc;
+  gboolean ok;
 
   va_start (ap, fmt);
-  stmt = prepare_bound (self, error, sql, fmt, ap);
+  ok = run_bound (self, NULL, error, sql, fmt, ap);
   va_end (ap);
-  if (stmt == NULL)
-    return FALSE;
-  rc = hb_db_step (self, stmt, error);
-  if (rc < 0)
-    return FALSE;
-  *out = rc == SQLITE_ROW ? sqlite3_column_double (stmt, 0) : 0.0;
-  return TRUE;
+  return ok;
+}
+
+gboolean
+hb_db_scalar (HbStore *self, double *out, GError **error, const char *sql, const char *fmt, ...)
+{
+  va_list ap;
+  gboolean ok;
+
+  va_start (ap, fmt);
+  ok = run_bound (self, out, error, sql, fmt, ap);
+  va_end (ap);
+  return ok;
 }
 
 char *
@@ -249,4 +249,15 @@ hb_db_transact (HbStore *self, gboolean write, HbTxnFunc fn, gpointer data, GErr
           return FALSE;
         }
     }
+}
+
+void
+hb_db_return_txn (HbStore *self, GTask *task, gboolean write, HbTxnFunc fn, gpointer data)
+{
+  GError *error = NULL;
+
+  if (!hb_db_transact (self, write, fn, data, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }

@@ -81,15 +81,24 @@ typedef gboolean (*HbTxnFunc) (HbStore *self, gpointer data, GError **error);
 gboolean hb_db_transact (HbStore *self, gboolean write, HbTxnFunc fn, gpointer data,
                          GError **error);
 
+/* hb_db_transact(), then return TRUE or the error through @task. */
+void hb_db_return_txn (HbStore *self, GTask *task, gboolean write, HbTxnFunc fn, gpointer data);
+
 /* hb-store-schema.c */
 gboolean hb_store_schema_migrate (HbStore *self, GError **error);
 gboolean hb_store_schema_detect (HbStore *self, GError **error);
 
 /* hb-store-runs.c */
 gboolean hb_store_runs_recover (HbStore *self, GError **error);
+
+/* hb-store-ledger.c */
 /* This thread's heartbeat ledger activity: last post/comment time, comments since @since_s. */
 gboolean hb_store_budget_facts (HbStore *self, const char *thread_id, double since_s,
                                 double *last_post, double *last_comment, gint64 *comments_since,
                                 GError **error);
+/* Copy @dec into @r, check it and (unless @r is a dry run) write the ledger row carrying
+ * r->run_id. A refusal is not an error: @r becomes INVALID with the reason. */
+gboolean hb_store_ledger_apply (HbStore *self, const HbDecision *dec, const HbBudgets *budgets,
+                                HbRunResult *r, double now, GError **error);
 
 G_END_DECLS

@@ -19,48 +19,49 @@ typedef enum {
 
 typedef struct {
   Lives lives;
-  const char *sql;   /* %s: the schema name */
+  const char *table;  /* the table it creates; NULL for an index */
+  const char *sql;    /* %s: the schema name */
 } SchemaStatement;
 
 static const SchemaStatement v1_tables[] = {
-  { LIVES_MAIN,
+  { LIVES_MAIN, "thread_sessions",
     "CREATE TABLE IF NOT EXISTS %s.thread_sessions ("
     " thread_id TEXT PRIMARY KEY, first_created REAL NOT NULL, last_active REAL NOT NULL,"
     " message_count INTEGER DEFAULT 0, greeting_shown INTEGER DEFAULT 0,"
     " onboarding_completed INTEGER DEFAULT 0, onboarding_step INTEGER DEFAULT 0,"
     " user_name TEXT, style_profile_json TEXT)" },
-  { LIVES_MAIN,
+  { LIVES_MAIN, "heartbeat_history",
     "CREATE TABLE IF NOT EXISTS %s.heartbeat_history ("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, thread_id TEXT NOT NULL, timestamp REAL NOT NULL,"
     " summary TEXT, actions_json TEXT, success INTEGER DEFAULT 1)" },
-  { LIVES_MAIN,
+  { LIVES_MAIN, NULL,
     "CREATE INDEX IF NOT EXISTS %s.idx_heartbeat_history_thread"
     " ON heartbeat_history (thread_id, timestamp DESC)" },
-  { LIVES_MAIN,
+  { LIVES_MAIN, "recent_queries",
     "CREATE TABLE IF NOT EXISTS %s.recent_queries ("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, thread_id TEXT NOT NULL, query_text TEXT NOT NULL,"
     " query_normalized TEXT NOT NULL, detected_slot TEXT, response_text TEXT,"
     " timestamp REAL NOT NULL)" },
-  { LIVES_MAIN,
+  { LIVES_MAIN, "molt_submolts",
     "CREATE TABLE IF NOT EXISTS %s.molt_submolts ("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, description TEXT,"
     " created_at REAL NOT NULL, created_by TEXT)" },
-  { LIVES_MAIN,
+  { LIVES_MAIN, "molt_posts",
     "CREATE TABLE IF NOT EXISTS %s.molt_posts ("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, submolt TEXT NOT NULL, title TEXT NOT NULL,"
     " content TEXT NOT NULL, author TEXT NOT NULL, created_at REAL NOT NULL,"
     " updated_at REAL NOT NULL, source_type TEXT, source_entry_id INTEGER)" },
-  { LIVES_MAIN,
+  { LIVES_MAIN, "molt_comments",
     "CREATE TABLE IF NOT EXISTS %s.molt_comments ("
     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
     " post_id INTEGER NOT NULL REFERENCES molt_posts(id), parent_comment_id INTEGER,"
     " content TEXT NOT NULL, author TEXT NOT NULL, created_at REAL NOT NULL)" },
-  { LIVES_MAIN,
+  { LIVES_MAIN, "molt_votes",
     "CREATE TABLE IF NOT EXISTS %s.molt_votes ("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, target_type TEXT NOT NULL,"
     " target_id INTEGER NOT NULL, voter TEXT NOT NULL, value INTEGER NOT NULL,"
     " created_at REAL NOT NULL, UNIQUE(target_type, target_id, voter))" },
-  { LIVES_LEDGER,
+  { LIVES_LEDGER, "contradictions",
     "CREATE TABLE IF NOT EXISTS %s.contradictions ("
     " ledger_id TEXT PRIMARY KEY, timestamp REAL NOT NULL, old_memory_id TEXT NOT NULL,"
     " new_memory_id TEXT NOT NULL, drift_mean REAL NOT NULL, drift_reason REAL,"
@@ -68,14 +69,14 @@ static const SchemaStatement v1_tables[] = {
     " affects_slots TEXT, query TEXT, summary TEXT, resolution_timestamp REAL,"
     " resolution_method TEXT, merged_memory_id TEXT, metadata TEXT)" },
   /* CRT's memories plus the seed's slot/value; a CRT table without them is read as it is. */
-  { LIVES_MEMORY,
+  { LIVES_MEMORY, "memories",
     "CREATE TABLE IF NOT EXISTS %s.memories ("
     " memory_id TEXT PRIMARY KEY, vector_json TEXT NOT NULL, text TEXT NOT NULL,"
     " timestamp REAL NOT NULL, confidence REAL NOT NULL, trust REAL NOT NULL,"
     " source TEXT NOT NULL, sse_mode TEXT NOT NULL, context_json TEXT, tags_json TEXT,"
     " thread_id TEXT, deprecated INTEGER DEFAULT 0, deprecation_reason TEXT,"
     " slot TEXT, value TEXT)" },
-  { LIVES_MAIN,
+  { LIVES_MAIN, "heartbeat_runs",
     "CREATE TABLE IF NOT EXISTS %s.heartbeat_runs ("
     " run_id TEXT PRIMARY KEY, thread_id TEXT NOT NULL, scheduled_for REAL, started_at REAL,"
     " finished_at REAL, status TEXT NOT NULL, reason TEXT, action TEXT, summary TEXT,"
@@ -85,7 +86,7 @@ static const SchemaStatement v1_tables[] = {
     " prompt_tokens INTEGER, eval_tokens INTEGER, total_duration_ns INTEGER,"
     " load_duration_ns INTEGER, eval_duration_ns INTEGER, llm_wall_us INTEGER,"
     " dry_run INTEGER NOT NULL DEFAULT 0, notify INTEGER NOT NULL DEFAULT 0, fingerprint TEXT)" },
-  { LIVES_MAIN,
+  { LIVES_MAIN, NULL,
     "CREATE INDEX IF NOT EXISTS %s.idx_heartbeat_runs_thread"
     " ON heartbeat_runs (thread_id, started_at DESC)" },
 };
@@ -222,11 +223,36 @@ migrate_v1 (HbStore *self, gpointer data, GError **error)
   return exec_printf (self, error, "PRAGMA main.user_version = 1");
 }
 
+/* A file at the current version can still miss tables: one that was attached at the last
+ * start holds contradictions or memories, and this time it is not attached. */
+static gboolean
+schema_complete (HbStore *self, const char *schema, gboolean *complete, GError **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT COUNT(*) FROM %s.sqlite_master"
+                                          " WHERE type = 'table' AND name = ?1", schema);
+
+  *complete = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (v1_tables); i++)
+    {
+      double n = 0;
+
+      if (v1_tables[i].table == NULL ||
+          !g_str_equal (lives_schema (self, v1_tables[i].lives), schema))
+        continue;
+      if (!hb_db_scalar (self, &n, error, sql, "t", v1_tables[i].table))
+        return FALSE;
+      if (n == 0)
+        *complete = FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 migrate_schema (HbStore *self, const char *schema, GError **error)
 {
   MigrateTarget target = { schema };
   gint64 version = 0;
+  gboolean complete = TRUE;
 
   if (!user_version (self, schema, &version, error))
     return FALSE;
@@ -238,7 +264,9 @@ migrate_schema (HbStore *self, const char *schema, GError **error)
                    schema, version, HB_STORE_SCHEMA_VERSION);
       return FALSE;
     }
-  if (version < 1)
+  if (version >= 1 && !schema_complete (self, schema, &complete, error))
+    return FALSE;
+  if (version < 1 || !complete)
     {
       g_debug ("migrating %s to schema version 1", schema);
       if (!hb_db_transact (self, TRUE, migrate_v1, &target, error))

@@ -240,22 +240,10 @@ save_config_txn (HbStore *self, gpointer data, GError **error)
   return TRUE;
 }
 
-/* The job for transactions whose only result is success. */
-static void
-boolean_txn_job (HbStore *self, GTask *task, HbTxnFunc fn, gpointer data)
-{
-  GError *error = NULL;
-
-  if (!hb_db_transact (self, TRUE, fn, data, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
 static void
 save_config_job (HbStore *self, GTask *task, gpointer data)
 {
-  boolean_txn_job (self, task, save_config_txn, data);
+  hb_db_return_txn (self, task, TRUE, save_config_txn, data);
 }
 
 void
@@ -321,7 +309,7 @@ save_next_due_txn (HbStore *self, gpointer data, GError **error)
 static void
 save_next_due_job (HbStore *self, GTask *task, gpointer data)
 {
-  boolean_txn_job (self, task, save_next_due_txn, data);
+  hb_db_return_txn (self, task, TRUE, save_next_due_txn, data);
 }
 
 void

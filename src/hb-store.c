@@ -135,8 +135,9 @@ hb_store_close (HbStore *self)
   g_thread_pool_free (g_steal_pointer (&self->pool), FALSE, TRUE);
 }
 
+/* In dispose, not finalize: closing queues a GTask, which takes a reference. */
 static void
-hb_store_finalize (GObject *object)
+hb_store_dispose (GObject *object)
 {
   HbStore *self = HB_STORE (object);
 
@@ -149,6 +150,14 @@ hb_store_finalize (GObject *object)
     }
   else if (self->pool != NULL)
     hb_store_close (self);
+  G_OBJECT_CLASS (hb_store_parent_class)->dispose (object);
+}
+
+static void
+hb_store_finalize (GObject *object)
+{
+  HbStore *self = HB_STORE (object);
+
   g_free (self->path);
   G_OBJECT_CLASS (hb_store_parent_class)->finalize (object);
 }
@@ -156,6 +165,7 @@ hb_store_finalize (GObject *object)
 static void
 hb_store_class_init (HbStoreClass *klass)
 {
+  G_OBJECT_CLASS (klass)->dispose = hb_store_dispose;
   G_OBJECT_CLASS (klass)->finalize = hb_store_finalize;
 }
 
