@@ -409,13 +409,17 @@ test_resolve (void)
   for (gsize i = 0; i < G_N_ELEMENTS (resolve_rows); i++)
     {
       const ResolveRow *row = &resolve_rows[i];
-      g_autofree char *problem = g_strdup ("sentinel");
+      static char sentinel[] = "sentinel";
+      char *raw = sentinel;
+      g_autofree char *problem = NULL;
       g_autoptr(HbThreadConfig) cfg = NULL;
       g_autofree char *shown = g_strescape (row->json != NULL ? row->json : "(null)", NULL);
 
       g_test_message ("stored %s", shown);
-      cfg = hb_thread_config_resolve (NULL, row->json, &problem);
+      cfg = hb_thread_config_resolve (NULL, row->json, &raw);
       g_assert_nonnull (cfg);
+      g_assert_true (raw != sentinel);   /* always set, to NULL when all was fine */
+      problem = raw;
       if (row->problem == NULL)
         g_assert_null (problem);
       else if (g_str_has_suffix (row->problem, "*"))
