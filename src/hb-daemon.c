@@ -21,6 +21,7 @@ typedef struct
   GDBusConnection *connection;
   guint owner_id;
   gboolean had_name;
+  gboolean owns_name;
   gboolean stopping;
   int status;
   guint deadline_id;
@@ -89,7 +90,7 @@ on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_d
 {
   Daemon *d = user_data;
 
-  d->had_name = TRUE;
+  d->had_name = d->owns_name = TRUE;
   g_message ("Serving %s with %u threads", name, hb_service_count (d->service));
 }
 
@@ -98,6 +99,7 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
 {
   Daemon *d = user_data;
 
+  d->owns_name = FALSE;
   if (connection == NULL)
     {
       g_printerr ("%s: %s\n", g_get_prgname (), _("Lost the connection to the bus"));
@@ -192,7 +194,8 @@ hb_daemon_run (HbPipeline *pipeline, HbDaemonConfig *config, const HbDaemonOptio
 
   /* Runs are recorded: now leave the bus. */
   hb_dbus_unexport (dbus);
-  if (d.owner_id != 0)
+  /* Releasing a name already taken over would only make the bus complain. */
+  if (d.owner_id != 0 && d.owns_name)
     g_bus_unown_name (d.owner_id);
   g_dbus_connection_flush_sync (connection, NULL, NULL);
 

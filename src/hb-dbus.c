@@ -282,7 +282,7 @@ static void
 call_free (Call *c)
 {
   g_object_unref (c->self);
-  g_object_unref (c->invocation);
+  g_clear_object (&c->invocation);
   g_free (c->arg);
   g_free (c);
 }
