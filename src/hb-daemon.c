@@ -147,7 +147,7 @@ hb_daemon_run (HbPipeline *pipeline, HbDaemonConfig *config, const HbDaemonOptio
   GBusNameOwnerFlags flags = G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
                              G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE;
   Daemon d = { 0 };
-  guint sigterm, sigint;
+  guint sigterm, sigint, sigusr1;
   const char *url = hb_llm_client_get_settings (hb_pipeline_get_llm (pipeline))->base_url;
 
   connection = g_bus_get_sync (options->session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, NULL,
@@ -164,6 +164,8 @@ hb_daemon_run (HbPipeline *pipeline, HbDaemonConfig *config, const HbDaemonOptio
   d.service = service = hb_service_new (pipeline, config);
   sigterm = g_unix_signal_add (SIGTERM, on_signal, &d);
   sigint = g_unix_signal_add (SIGINT, on_signal, &d);
+  /* SIGUSR1: compute every due time again, as after a clock change (for operators and tests). */
+  sigusr1 = g_unix_signal_add (SIGUSR1, on_time_changed, &d);
 
   /* Threads first, so that the objects are there when the name is. */
   d.status = 0;
@@ -203,5 +205,6 @@ out:
   g_clear_handle_id (&d.deadline_id, g_source_remove);
   g_source_remove (sigterm);
   g_source_remove (sigint);
+  g_source_remove (sigusr1);
   return d.status;
 }
