@@ -25,13 +25,6 @@ assert_contains (const char *haystack, const char *needle)
     g_error ("\"%s\" not in:\n%s", needle, haystack);
 }
 
-static HbTestSignalRecorder *
-completed_recorder (HbTestEnv *env)
-{
-  return hb_test_signal_recorder_new (hb_test_env_get_connection (env), NULL, HB_TEST_MANAGER_PATH,
-                                      HB_TEST_MANAGER_IFACE, "HeartbeatCompleted", NULL);
-}
-
 static void
 test_busctl_list_tree_introspect (void)
 {
@@ -72,7 +65,7 @@ test_busctl_run_now (void)
 {
   g_autoptr(HbTestEnv) env = hb_dbus_test_start (NULL, NULL);
   g_autofree char *path = hb_dbus_test_add_thread (env, "default");
-  g_autoptr(HbTestSignalRecorder) done = completed_recorder (env);
+  g_autoptr(HbTestSignalRecorder) done = hb_dbus_test_completed_recorder (env);
   g_autoptr(HbTestCommandResult) r = NULL;
   g_autoptr(HbTestCommandResult) thread_call = NULL;
   g_autoptr(GVariant) result = NULL;
@@ -148,7 +141,7 @@ test_gdbus_call (void)
 {
   g_autoptr(HbTestEnv) env = hb_dbus_test_start (NULL, NULL);
   g_autofree char *path = hb_dbus_test_add_thread (env, "default");
-  g_autoptr(HbTestSignalRecorder) done = completed_recorder (env);
+  g_autoptr(HbTestSignalRecorder) done = hb_dbus_test_completed_recorder (env);
   g_autoptr(HbTestCommandResult) r = NULL;
   g_autoptr(HbTestCommandResult) intro = NULL;
   g_autoptr(GVariant) reply = NULL;

@@ -10,51 +10,47 @@
 
 #define POST_DECISION "{\"action\":\"post\",\"title\":\"T\",\"content\":\"C\",\"reasoning\":\"r\"}"
 
-static HbTestSignalRecorder *
-completed_recorder (HbTestEnv *env)
+/* The value of @key in @dict, of @type (asserted present, transfer full). */
+static GVariant *
+key_value (GVariant *dict, const char *key, const char *type)
 {
-  return hb_test_signal_recorder_new (hb_test_env_get_connection (env), NULL, HB_TEST_MANAGER_PATH,
-                                      HB_TEST_MANAGER_IFACE, "HeartbeatCompleted", NULL);
+  GVariant *v = g_variant_lookup_value (dict, key, G_VARIANT_TYPE (type));
+
+  if (v == NULL)
+    g_error ("No %s of type %s in %s", key, type, g_variant_print (dict, TRUE));
+  return v;
 }
 
 static void
 assert_str_key (GVariant *dict, const char *key, const char *expected)
 {
-  const char *got = NULL;
+  g_autoptr(GVariant) v = key_value (dict, key, "s");
 
-  if (!g_variant_lookup (dict, key, "&s", &got))
-    g_error ("No string %s in %s", key, g_variant_print (dict, TRUE));
-  g_assert_cmpstr (got, ==, expected);
+  g_assert_cmpstr (g_variant_get_string (v, NULL), ==, expected);
 }
 
 static gint64
 int_key (GVariant *dict, const char *key)
 {
-  gint64 v = 0;
+  g_autoptr(GVariant) v = key_value (dict, key, "x");
 
-  if (!g_variant_lookup (dict, key, "x", &v))
-    g_error ("No int64 %s in %s", key, g_variant_print (dict, TRUE));
-  return v;
+  return g_variant_get_int64 (v);
 }
 
 static guint64
 time_key (GVariant *dict, const char *key)
 {
-  guint64 v = 0;
+  g_autoptr(GVariant) v = key_value (dict, key, "t");
 
-  if (!g_variant_lookup (dict, key, "t", &v))
-    g_error ("No uint64 %s in %s", key, g_variant_print (dict, TRUE));
-  return v;
+  return g_variant_get_uint64 (v);
 }
 
 static gboolean
 bool_key (GVariant *dict, const char *key)
 {
-  gboolean v = FALSE;
+  g_autoptr(GVariant) v = key_value (dict, key, "b");
 
-  if (!g_variant_lookup (dict, key, "b", &v))
-    g_error ("No boolean %s in %s", key, g_variant_print (dict, TRUE));
-  return v;
+  return g_variant_get_boolean (v);
 }
 
 /* A post decision, run on demand: the signal carries it, the Ledger holds it, the thread's
@@ -86,7 +82,7 @@ test_run_now_acted (void)
   g_assert_true (hb_test_fake_push_content (env, POST_DECISION, &error));
   g_assert_no_error (error);
 
-  done = completed_recorder (env);
+  done = hb_dbus_test_completed_recorder (env);
   started = hb_test_signal_recorder_new (hb_test_env_get_connection (env), NULL,
                                          HB_TEST_MANAGER_PATH, HB_TEST_MANAGER_IFACE,
                                          "RunStarted", "acted");
@@ -171,7 +167,7 @@ test_run_now_single_flight (void)
   g_autofree char *path = hb_dbus_test_add_thread (env, "single flight");
   g_autoptr(GPtrArray) conns = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) run_ids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(HbTestSignalRecorder) done = completed_recorder (env);
+  g_autoptr(HbTestSignalRecorder) done = hb_dbus_test_completed_recorder (env);
   g_autoptr(GVariant) result = NULL;
   g_autoptr(GVariant) runs = NULL;
   g_autoptr(GVariant) reply = NULL;
@@ -238,7 +234,7 @@ test_history (void)
 {
   g_autoptr(HbTestEnv) env = hb_dbus_test_start (NULL, NULL);
   g_autofree char *path = hb_dbus_test_add_thread (env, "history");
-  g_autoptr(HbTestSignalRecorder) done = completed_recorder (env);
+  g_autoptr(HbTestSignalRecorder) done = hb_dbus_test_completed_recorder (env);
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GVariant) all = NULL;
   g_autoptr(GVariant) runs = NULL;
@@ -389,7 +385,7 @@ test_properties_before_signal (void)
   g_autoptr(HbTestEnv) env = hb_dbus_test_start (NULL, NULL);
   g_autofree char *path = hb_dbus_test_add_thread (env, "ordering");
   g_autoptr(HbDbusSignalLog) log = hb_dbus_signal_log_new (hb_test_env_get_connection (env));
-  g_autoptr(HbTestSignalRecorder) done = completed_recorder (env);
+  g_autoptr(HbTestSignalRecorder) done = hb_dbus_test_completed_recorder (env);
   g_autofree char *run_id = hb_dbus_test_run_now (env, "ordering");
   g_autoptr(GVariant) result = hb_dbus_test_wait_completed (done, run_id);
   g_autoptr(GVariant) props = NULL;

@@ -30,33 +30,41 @@ hb_dbus_test_call (HbTestEnv *env, const char *path, const char *iface, const ch
                                       G_DBUS_CALL_FLAGS_NONE, HB_TEST_TIMEOUT_MS, NULL, error);
 }
 
-char *
-hb_dbus_test_add_thread (HbTestEnv *env, const char *id)
+/* A Manager method taking a thread id and returning one string or path (asserted). */
+static char *
+manager_call (HbTestEnv *env, const char *method, const char *id, const char *reply_type)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = hb_dbus_test_call (env, HB_TEST_MANAGER_PATH, HB_TEST_MANAGER_IFACE,
-                                                 "AddThread", g_variant_new ("(s)", id), "(o)",
+                                                 method, g_variant_new ("(s)", id), reply_type,
                                                  &error);
-  char *path = NULL;
+  g_autoptr(GVariant) value = NULL;
 
   g_assert_no_error (error);
-  g_variant_get (reply, "(o)", &path);
-  return path;
+  value = g_variant_get_child_value (reply, 0);
+  return g_variant_dup_string (value, NULL);
+}
+
+char *
+hb_dbus_test_add_thread (HbTestEnv *env, const char *id)
+{
+  return manager_call (env, "AddThread", id, "(o)");
 }
 
 char *
 hb_dbus_test_run_now (HbTestEnv *env, const char *id)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = hb_dbus_test_call (env, HB_TEST_MANAGER_PATH, HB_TEST_MANAGER_IFACE,
-                                                 "RunNow", g_variant_new ("(s)", id), "(s)",
-                                                 &error);
-  char *run_id = NULL;
+  char *run_id = manager_call (env, "RunNow", id, "(s)");
 
-  g_assert_no_error (error);
-  g_variant_get (reply, "(s)", &run_id);
   g_assert_cmpstr (run_id, !=, "");
   return run_id;
+}
+
+HbTestSignalRecorder *
+hb_dbus_test_completed_recorder (HbTestEnv *env)
+{
+  return hb_test_signal_recorder_new (hb_test_env_get_connection (env), NULL, HB_TEST_MANAGER_PATH,
+                                      HB_TEST_MANAGER_IFACE, "HeartbeatCompleted", NULL);
 }
 
 GVariant *

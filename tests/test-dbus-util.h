@@ -38,6 +38,9 @@ gboolean hb_dbus_test_set_property (HbTestEnv *env, const char *path, const char
  * NULL-terminated words that follow (when any are given). */
 void hb_dbus_test_assert_error (const GError *error, const char *name, ...) G_GNUC_NULL_TERMINATED;
 
+/* A recorder of Manager.HeartbeatCompleted (from now on). */
+HbTestSignalRecorder *hb_dbus_test_completed_recorder (HbTestEnv *env);
+
 /* Wait for the HeartbeatCompleted whose result has run_id @run_id (others are skipped); the
  * result a{sv} (transfer full). @rec must record Manager.HeartbeatCompleted. */
 GVariant *hb_dbus_test_wait_completed (HbTestSignalRecorder *rec, const char *run_id);
