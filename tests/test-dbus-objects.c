@@ -311,6 +311,51 @@ test_heartbeat_md (void)
   g_assert_cmpstr (content, ==, full);
 }
 
+static void
+manager_call (HbTestEnv *env, const char *method)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = hb_dbus_test_call (env, HB_TEST_MANAGER_PATH, HB_TEST_MANAGER_IFACE,
+                                                 method, NULL, "()", &error);
+
+  g_assert_no_error (error);
+}
+
+static void
+assert_schedule (HbTestEnv *env, const char *path, gboolean scheduled, const char *skip_reason)
+{
+  GDBusConnection *conn = hb_test_env_get_connection (env);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) next_run = NULL;
+
+  g_assert_true (hb_test_wait_for_property (conn, HB_TEST_BUS_NAME, path, HB_TEST_THREAD_IFACE,
+                                            "SkipReason", g_variant_new_string (skip_reason),
+                                            HB_TEST_TIMEOUT_MS, &error));
+  g_assert_no_error (error);
+  next_run = hb_test_get_property (conn, HB_TEST_BUS_NAME, path, HB_TEST_THREAD_IFACE, "NextRun",
+                                   &error);
+  g_assert_no_error (error);
+  g_test_message ("NextRun %" G_GUINT64_FORMAT, g_variant_get_uint64 (next_run));
+  if (scheduled)
+    g_assert_cmpuint (g_variant_get_uint64 (next_run), >, 0);
+  else
+    g_assert_cmpuint (g_variant_get_uint64 (next_run), ==, 0);
+}
+
+/* While the scheduler is stopped (as at start-up), a thread is not scheduled and says why. */
+static void
+test_stopped_thread_not_scheduled (void)
+{
+  g_autoptr(HbTestEnv) env = hb_dbus_test_start (NULL, NULL);
+  g_autofree char *path = hb_dbus_test_add_thread (env, "schedule");
+
+  assert_schedule (env, path, FALSE, "stopped");
+  manager_call (env, "Start");
+  assert_schedule (env, path, TRUE, "");
+  manager_call (env, "Stop");
+  assert_schedule (env, path, FALSE, "stopped");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -321,6 +366,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dbus/objects/thread-from-another-process", test_thread_from_another_process);
   g_test_add_func ("/dbus/objects/replace", test_replace);
   g_test_add_func ("/dbus/objects/heartbeat-md", test_heartbeat_md);
+  g_test_add_func ("/dbus/objects/stopped-thread-not-scheduled", test_stopped_thread_not_scheduled);
 
   return g_test_run ();
 }
