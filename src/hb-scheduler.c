@@ -171,7 +171,9 @@ compute (HbScheduler *self, HbThread *t, gint64 now)
     }
   else
     {
-      g_autoptr(GTimeZone) tz = hb_timezone_lookup (t->config->timezone, NULL);
+      /* The zone only matters with active hours; looking it up costs a file check. */
+      g_autoptr(GTimeZone) tz = t->config->active_start >= 0
+                                  ? hb_timezone_lookup (t->config->timezone, NULL) : NULL;
       HbDueInput in = {
         .now = now,
         .last_run = t->last_run,
@@ -180,11 +182,11 @@ compute (HbScheduler *self, HbThread *t, gint64 now)
         .offset = hb_due_offset (t->id, t->config->every, self->offset_max),
         .active_start = t->config->active_start,
         .active_end = t->config->active_end,
-        .tz = tz != NULL ? tz : NULL,
+        .tz = tz,
         .retry_at = t->retry_at,
       };
 
-      if (tz == NULL)
+      if (tz == NULL && t->config->active_start >= 0)
         in.tz = tz = g_time_zone_new_local ();
       t->next_run = hb_due_compute (&in, &why);
       hb_thread_set_string (&t->skip_reason,
