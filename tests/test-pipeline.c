@@ -411,11 +411,15 @@ static void
 test_db_failure (Fixture *f, gconstpointer data)
 {
   g_autoptr(HbRunResult) r = NULL;
+  GLogLevelFlags fatal;
 
+  /* The pipeline warns that the record failed: expected here. */
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   hb_store_set_fault (f->store, HB_STORE_FAULT_AFTER_LEDGER_WRITE);
   hb_fake_ollama_push_content (f->fake, "{\"action\":\"post\",\"title\":\"T\",\"content\":\"C\","
                                         "\"reasoning\":\"r\"}");
   r = run (f);
+  g_log_set_always_fatal (fatal);
   g_assert_cmpstr (hb_run_status_to_string (r->status), ==, "failed");
   g_assert_cmpstr (r->reason, ==, "db");
   g_assert_cmpint (r->ledger_id, ==, -1);
