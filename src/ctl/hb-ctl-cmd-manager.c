@@ -94,15 +94,7 @@ set_enabled (HbCtl *ctl, char **args, gboolean enable, GError **error)
   if (reply == NULL)
     return FALSE;
   if (ctl->json)
-    {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "enabled");
-      json_builder_add_boolean_value (b, enable);
-      json_builder_end_object (b);
-      hb_ctl_print_json (ctl, json_builder_get_root (b));
-    }
+    hb_ctl_print_json_object (ctl, "enabled", hb_ctl_json_boolean (enable), NULL);
   else
     hb_ctl_print (ctl, "%s\n", enable ? "Scheduler started." : "Scheduler stopped.");
   return TRUE;
@@ -172,17 +164,8 @@ static void
 print_outcome (HbCtl *ctl, gboolean changed, gsize size, const char *text)
 {
   if (ctl->json)
-    {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "changed");
-      json_builder_add_boolean_value (b, changed);
-      json_builder_set_member_name (b, "size");
-      json_builder_add_int_value (b, (gint64) size);
-      json_builder_end_object (b);
-      hb_ctl_print_json (ctl, json_builder_get_root (b));
-    }
+    hb_ctl_print_json_object (ctl, "changed", hb_ctl_json_boolean (changed),
+                              "size", hb_ctl_json_int ((gint64) size), NULL);
   else
     hb_ctl_print (ctl, "%s\n", text);
 }
@@ -196,17 +179,9 @@ instructions_show (HbCtl *ctl, GError **error)
     return FALSE;
   if (ctl->json)
     {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "content");
-      json_builder_add_string_value (b, in.content);
-      json_builder_set_member_name (b, "modified");
-      json_builder_add_int_value (b, (gint64) in.modified);
-      json_builder_set_member_name (b, "path");
-      json_builder_add_string_value (b, in.path);
-      json_builder_end_object (b);
-      hb_ctl_print_json (ctl, json_builder_get_root (b));
+      hb_ctl_print_json_object (ctl, "content", hb_ctl_json_string (in.content),
+                                "modified", hb_ctl_json_int ((gint64) in.modified),
+                                "path", hb_ctl_json_string (in.path), NULL);
       return TRUE;
     }
   if (in.content[0] == '\0')

@@ -178,17 +178,8 @@ hb_ctl_cmd_run (HbCtl *ctl, char **args, GError **error)
         return FALSE;
       g_variant_get (reply, "(s)", &w.run_id);
       if (ctl->json)
-        {
-          g_autoptr(JsonBuilder) b = json_builder_new ();
-
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "thread_id");
-          json_builder_add_string_value (b, w.thread_id);
-          json_builder_set_member_name (b, "run_id");
-          json_builder_add_string_value (b, w.run_id);
-          json_builder_end_object (b);
-          hb_ctl_print_json (ctl, json_builder_get_root (b));
-        }
+        hb_ctl_print_json_object (ctl, "thread_id", hb_ctl_json_string (w.thread_id),
+                                  "run_id", hb_ctl_json_string (w.run_id), NULL);
       else
         hb_ctl_print (ctl, "Started run %s.\n", w.run_id);
       g_free (w.run_id);

@@ -290,17 +290,8 @@ print_thread_outcome (HbCtl *ctl, const char *thread_id, const char *member, Jso
                       const char *text)
 {
   if (ctl->json)
-    {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "thread_id");
-      json_builder_add_string_value (b, thread_id);
-      json_builder_set_member_name (b, member);
-      json_builder_add_value (b, value);
-      json_builder_end_object (b);
-      hb_ctl_print_json (ctl, json_builder_get_root (b));
-    }
+    hb_ctl_print_json_object (ctl, "thread_id", hb_ctl_json_string (thread_id), member, value,
+                              NULL);
   else
     {
       g_autofree char *clean = hb_ctl_text_sanitize (text, FALSE);
@@ -356,7 +347,7 @@ hb_ctl_cmd_reset (HbCtl *ctl, char **args, GError **error)
   if (reply == NULL)
     return FALSE;
   text = g_strdup_printf ("%s follows the defaults again.", args[0]);
-  print_thread_outcome (ctl, args[0], "reset", json_node_init_boolean (json_node_alloc (), TRUE),
+  print_thread_outcome (ctl, args[0], "reset", hb_ctl_json_boolean (TRUE),
                         text);
   return TRUE;
 }
@@ -376,7 +367,7 @@ hb_ctl_cmd_add (HbCtl *ctl, char **args, GError **error)
     return FALSE;
   g_variant_get (reply, "(&o)", &path);
   text = g_strdup_printf ("Added %s (%s).", args[0], path);
-  print_thread_outcome (ctl, args[0], "path", json_node_init_string (json_node_alloc (), path),
+  print_thread_outcome (ctl, args[0], "path", hb_ctl_json_string (path),
                         text);
   return TRUE;
 }

@@ -53,6 +53,39 @@ hb_ctl_print_json (HbCtl *ctl, JsonNode *node)
   json_node_unref (node);
 }
 
+void
+hb_ctl_print_json_object (HbCtl *ctl, const char *first_member, ...)
+{
+  JsonObject *object = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  va_list ap;
+
+  va_start (ap, first_member);
+  for (const char *name = first_member; name != NULL; name = va_arg (ap, const char *))
+    json_object_set_member (object, name, va_arg (ap, JsonNode *));
+  va_end (ap);
+  json_node_take_object (node, object);
+  hb_ctl_print_json (ctl, node);
+}
+
+JsonNode *
+hb_ctl_json_string (const char *value)
+{
+  return json_node_init_string (json_node_alloc (), value);
+}
+
+JsonNode *
+hb_ctl_json_int (gint64 value)
+{
+  return json_node_init_int (json_node_alloc (), value);
+}
+
+JsonNode *
+hb_ctl_json_boolean (gboolean value)
+{
+  return json_node_init_boolean (json_node_alloc (), value);
+}
+
 JsonNode *
 hb_ctl_variant_to_json (GVariant *value)
 {

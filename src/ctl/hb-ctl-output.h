@@ -20,6 +20,11 @@ void hb_ctl_print (HbCtl *ctl, const char *format, ...) G_GNUC_PRINTF (2, 3);
 void hb_ctl_print_field (HbCtl *ctl, const char *label, const char *value, const char *sgr);
 /* @node (consumed) as pretty JSON and a newline. */
 void hb_ctl_print_json (HbCtl *ctl, JsonNode *node);
+/* A JSON object of (member name, JsonNode *) pairs, NULL-terminated; the nodes are consumed. */
+void hb_ctl_print_json_object (HbCtl *ctl, const char *first_member, ...) G_GNUC_NULL_TERMINATED;
+JsonNode *hb_ctl_json_string (const char *value);
+JsonNode *hb_ctl_json_int (gint64 value);
+JsonNode *hb_ctl_json_boolean (gboolean value);
 /* @value as JSON (a{sv} as an object, t as a number, ...); a floating @value is consumed. */
 JsonNode *hb_ctl_variant_to_json (GVariant *value);
 

@@ -58,10 +58,11 @@ hb_ctl_parse_bool (const char *text, gboolean *value)
 
   for (guint i = 0; i < G_N_ELEMENTS (yes); i++)
     {
-      if (g_ascii_strcasecmp (text, yes[i]) == 0)
-        return *value = TRUE, TRUE;
-      if (g_ascii_strcasecmp (text, no[i]) == 0)
-        return *value = FALSE, TRUE;
+      if (g_ascii_strcasecmp (text, yes[i]) == 0 || g_ascii_strcasecmp (text, no[i]) == 0)
+        {
+          *value = g_ascii_strcasecmp (text, yes[i]) == 0;
+          return TRUE;
+        }
     }
   return FALSE;
 }
