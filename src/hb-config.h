@@ -94,6 +94,10 @@ char *hb_config_overrides_to_string (JsonObject *overrides);
  * HB_DEFAULT_MODEL. */
 const char *hb_config_effective_model (const HbThreadConfig *cfg, const char *daemon_default);
 
+/* Check a model name: at most 200 bytes, valid UTF-8, no control characters ("" is valid and
+ * means the default chain). The message names the rule only, for the caller to prefix. */
+gboolean hb_config_model_name_valid (const char *model, GError **error);
+
 /* Convert a D-Bus a{sv} of changes (keys as hb_thread_config_fields; "every" as u or s,
  * "max_tokens" u, "temperature" d, booleans b, strings s) to the JSON changes object accepted by
  * hb_thread_config_merge(). A value of the wrong D-Bus type is an error (HB_ERROR_INVALID_CONFIG,

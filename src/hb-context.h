@@ -90,4 +90,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HbContext, hb_context_free)
 /* A short stable string over the high-water marks (for the "unchanged" check). */
 char *hb_context_fingerprint (const HbContext *ctx);
 
+/* @text made valid UTF-8 and cut to at most @max_chars characters (never inside a sequence).
+ * NULL gives "". */
+char *hb_context_cut_text (const char *text, glong max_chars);
+
+/* Element free functions of the context's arrays. */
+void hb_message_free (HbMessage *m);
+void hb_contradiction_free (HbContradiction *c);
+void hb_feed_post_free (HbFeedPost *p);
+void hb_memory_fact_free (HbMemoryFact *m);
+void hb_past_action_free (HbPastAction *a);
+
 G_END_DECLS

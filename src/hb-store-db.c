@@ -1,0 +1,263 @@
+/* hb-store-db.c: SQLite statements, error mapping and busy handling for the store's worker. */
+#include "config.h"
+
+#include <math.h>
+
+#include "hb-error.h"
+#include "hb-store-private.h"
+
+#define BUSY_FIRST_DELAY_US (100 * 1000)
+#define BUSY_MAX_DELAY_US (2 * G_USEC_PER_SEC)
+
+gint64
+hb_s_to_us (double s)
+{
+  return (gint64) llround (s * G_USEC_PER_SEC);
+}
+
+gboolean
+hb_db_fail (HbStore *self, int rc, GError **error)
+{
+  const char *msg = self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc);
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      g_set_error (error, HB_ERROR, HB_ERROR_BUSY,
+                   "Database is locked by another connection (gave up after %u tries): %s",
+                   self->busy_attempts + 1, msg);
+      break;
+    case SQLITE_READONLY:
+      g_set_error (error, HB_ERROR, HB_ERROR_READ_ONLY, "Database is read-only: %s", msg);
+      break;
+    default:
+      g_set_error (error, HB_ERROR, HB_ERROR_DB, "Database error: %s", msg);
+      break;
+    }
+  return FALSE;
+}
+
+gboolean
+hb_db_exec (HbStore *self, const char *sql, GError **error)
+{
+  int rc = sqlite3_exec (self->db, sql, NULL, NULL, NULL);
+
+  return rc == SQLITE_OK ? TRUE : hb_db_fail (self, rc, error);
+}
+
+sqlite3_stmt *
+hb_db_prepare (HbStore *self, const char *sql, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      sqlite3_finalize (stmt);
+      hb_db_fail (self, rc, error);
+      return NULL;
+    }
+  return stmt;
+}
+
+int
+hb_db_step (HbStore *self, sqlite3_stmt *stmt, GError **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+    return rc;
+  hb_db_fail (self, rc, error);
+  return -1;
+}
+
+void
+hb_db_bindv (sqlite3_stmt *stmt, const char *fmt, va_list ap)
+{
+  for (int i = 0; fmt != NULL && fmt[i] != '\0'; i++)
+    {
+      int idx = i + 1;
+
+      switch (fmt[i])
+        {
+        case 't':
+          sqlite3_bind_text (stmt, idx, va_arg (ap, const char *), -1, SQLITE_TRANSIENT);
+          break;
+        case 'd':
+          sqlite3_bind_double (stmt, idx, va_arg (ap, double));
+          break;
+        case 'i':
+          sqlite3_bind_int64 (stmt, idx, va_arg (ap, gint64));
+          break;
+        case 'T':
+          {
+            gint64 us = va_arg (ap, gint64);
+
+            if (us == 0)
+              sqlite3_bind_null (stmt, idx);
+            else
+              sqlite3_bind_double (stmt, idx, hb_us_to_s (us));
+          }
+          break;
+        case 'I':
+          {
+            gint64 id = va_arg (ap, gint64);
+
+            if (id < 0)
+              sqlite3_bind_null (stmt, idx);
+            else
+              sqlite3_bind_int64 (stmt, idx, id);
+          }
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+}
+
+void
+hb_db_bind (sqlite3_stmt *stmt, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  hb_db_bindv (stmt, fmt, ap);
+  va_end (ap);
+}
+
+/* Step the bound statement: to completion, or (with @out) once for the first column. */
+static gboolean
+run_bound (HbStore *self, double *out, GError **error, const char *sql, const char *fmt,
+           va_list ap)
+{
+  g_autoptr(sqlite3_stmt) stmt = hb_db_prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  hb_db_bindv (stmt, fmt, ap);
+  if (out != NULL)
+    {
+      rc = hb_db_step (self, stmt, error);
+      *out = rc == SQLITE_ROW ? sqlite3_column_double (stmt, 0) : 0.0;
+      return rc >= 0;
+    }
+  while ((rc = hb_db_step (self, stmt, error)) == SQLITE_ROW)
+    ;
+  return rc == SQLITE_DONE;
+}
+
+gboolean
+hb_db_run (HbStore *self, GError **error, const char *sql, const char *fmt, ...)
+{
+  va_list ap;
+  gboolean ok;
+
+  va_start (ap, fmt);
+  ok = run_bound (self, NULL, error, sql, fmt, ap);
+  va_end (ap);
+  return ok;
+}
+
+gboolean
+hb_db_scalar (HbStore *self, double *out, GError **error, const char *sql, const char *fmt, ...)
+{
+  va_list ap;
+  gboolean ok;
+
+  va_start (ap, fmt);
+  ok = run_bound (self, out, error, sql, fmt, ap);
+  va_end (ap);
+  return ok;
+}
+
+char *
+hb_db_column_text (sqlite3_stmt *stmt, int col)
+{
+  const char *text = (const char *) sqlite3_column_text (stmt, col);
+  int len = sqlite3_column_bytes (stmt, col);
+
+  /* Other programs write these tables: never hand on invalid UTF-8 (it ends up in JSON). */
+  return text != NULL ? g_utf8_make_valid (text, len) : g_strdup ("");
+}
+
+gint64
+hb_db_column_time (sqlite3_stmt *stmt, int col)
+{
+  if (sqlite3_column_type (stmt, col) == SQLITE_NULL)
+    return 0;
+  return hb_s_to_us (sqlite3_column_double (stmt, col));
+}
+
+gint64
+hb_db_column_id (sqlite3_stmt *stmt, int col)
+{
+  if (sqlite3_column_type (stmt, col) == SQLITE_NULL)
+    return -1;
+  return sqlite3_column_int64 (stmt, col);
+}
+
+/* One backoff step shared by the busy handler and the transaction retry, so that a job waits at
+ * most HB_STORE_BUSY_TRIES tries in all, however the lock shows itself. */
+static gboolean
+busy_backoff (HbStore *self)
+{
+  gulong delay;
+
+  if (self->busy_attempts + 1 >= HB_STORE_BUSY_TRIES)
+    return FALSE;
+  delay = MIN ((gulong) BUSY_FIRST_DELAY_US << self->busy_attempts, (gulong) BUSY_MAX_DELAY_US);
+  self->busy_attempts++;
+  g_debug ("database busy, retry %u in %lu ms", self->busy_attempts, delay / 1000);
+  g_usleep (delay);
+  return TRUE;
+}
+
+static int
+busy_handler (void *data, int count)
+{
+  return busy_backoff (data) ? 1 : 0;
+}
+
+void
+hb_db_install_busy_handler (HbStore *self)
+{
+  sqlite3_busy_handler (self->db, busy_handler, self);
+}
+
+gboolean
+hb_db_transact (HbStore *self, gboolean write, HbTxnFunc fn, gpointer data, GError **error)
+{
+  for (;;)
+    {
+      g_autoptr(GError) local = NULL;
+
+      if (hb_db_exec (self, write ? "BEGIN IMMEDIATE" : "BEGIN", &local) &&
+          fn (self, data, &local) &&
+          hb_db_exec (self, "COMMIT", &local))
+        return TRUE;
+
+      /* Some failures (a full disk, for one) already rolled back. */
+      if (!sqlite3_get_autocommit (self->db))
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+
+      /* BUSY_SNAPSHOT and lock upgrades fail without calling the busy handler: retry it all. */
+      if (!g_error_matches (local, HB_ERROR, HB_ERROR_BUSY) || !busy_backoff (self))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+    }
+}
+
+void
+hb_db_return_txn (HbStore *self, GTask *task, gboolean write, HbTxnFunc fn, gpointer data)
+{
+  GError *error = NULL;
+
+  if (!hb_db_transact (self, write, fn, data, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}

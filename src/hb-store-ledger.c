@@ -1,0 +1,220 @@
+/* hb-store-ledger.c: executing a decision on the ledger (molt_posts, molt_comments, molt_votes):
+ * the store's own checks (the post exists, the budgets) and the write, inside the caller's
+ * transaction. Budgets count this thread's earlier heartbeat rows through their run ids. */
+#include "config.h"
+
+#include "hb-store-private.h"
+
+#define DAY_S (24.0 * 3600.0)
+#define HEARTBEAT_AUTHOR "heartbeat"
+
+#define THREAD_LEDGER(table, alias) \
+  " FROM main." table " " alias " JOIN main.heartbeat_runs r ON r.run_id = " alias \
+  ".heartbeat_run_id WHERE r.thread_id = ?1"
+
+gboolean
+hb_store_budget_facts (HbStore *self, const char *thread_id, double since_s, double *last_post,
+                       double *last_comment, gint64 *comments_since, GError **error)
+{
+  double n = 0;
+
+  if (!hb_db_scalar (self, last_post, error,
+                     "SELECT MAX(p.created_at)" THREAD_LEDGER ("molt_posts", "p"),
+                     "t", thread_id) ||
+      !hb_db_scalar (self, last_comment, error,
+                     "SELECT MAX(c.created_at)" THREAD_LEDGER ("molt_comments", "c"),
+                     "t", thread_id) ||
+      !hb_db_scalar (self, &n, error,
+                     "SELECT COUNT(*)" THREAD_LEDGER ("molt_comments", "c") " AND c.created_at >= ?2",
+                     "td", thread_id, since_s))
+    return FALSE;
+  *comments_since = (gint64) n;
+  return TRUE;
+}
+
+static const char *
+action_name (HbActionKind kind)
+{
+  switch (kind)
+    {
+    case HB_ACTION_POST:
+      return "post";
+    case HB_ACTION_COMMENT:
+      return "comment";
+    case HB_ACTION_VOTE:
+      return "vote";
+    case HB_ACTION_NONE:
+    default:
+      return "none";
+    }
+}
+
+/* Why the store refuses @dec for this thread now (a reason code and a message), or NULL. */
+static gboolean
+check_decision (HbStore *self, const HbDecision *dec, const HbBudgets *b, const char *thread_id,
+                double now, const char **reason, char **message, GError **error)
+{
+  double last_post = 0, last_comment = 0, n = 0;
+  gint64 comments_day = 0;
+
+  *reason = NULL;
+  if ((dec->action == HB_ACTION_POST && (dec->title == NULL || dec->content == NULL)) ||
+      (dec->action == HB_ACTION_COMMENT && dec->content == NULL))
+    {
+      *reason = "missing-field";
+      *message = g_strdup_printf ("The %s has no text", action_name (dec->action));
+      return TRUE;
+    }
+  if (dec->action == HB_ACTION_VOTE && dec->vote != 1 && dec->vote != -1)
+    {
+      *reason = "bad-direction";
+      *message = g_strdup_printf ("Vote value %d is neither +1 nor -1", dec->vote);
+      return TRUE;
+    }
+  if (dec->action == HB_ACTION_COMMENT || dec->action == HB_ACTION_VOTE)
+    {
+      if (!hb_db_scalar (self, &n, error, "SELECT COUNT(*) FROM main.molt_posts WHERE id = ?1",
+                         "i", dec->post_id))
+        return FALSE;
+      if (n == 0)
+        {
+          *reason = "unknown-post";
+          *message = g_strdup_printf ("Post %" G_GINT64_FORMAT " does not exist", dec->post_id);
+          return TRUE;
+        }
+    }
+  if (!hb_store_budget_facts (self, thread_id, now - DAY_S, &last_post, &last_comment,
+                              &comments_day, error))
+    return FALSE;
+
+  if (dec->action == HB_ACTION_POST)
+    {
+      if (b->post_interval_s > 0 && last_post > 0 && now - last_post < b->post_interval_s)
+        {
+          *reason = "rate-limited";
+          *message = g_strdup_printf ("A heartbeat post was written %.0f s ago (limit: one per %u s)",
+                                      now - last_post, b->post_interval_s);
+          return TRUE;
+        }
+      if (b->refuse_duplicates &&
+          !hb_db_scalar (self, &n, error,
+                         "SELECT COUNT(*)" THREAD_LEDGER ("molt_posts", "p")
+                         " AND p.created_at >= ?2 AND (p.title = ?3 OR p.content = ?4)",
+                         "tdtt", thread_id, now - DAY_S, dec->title, dec->content))
+        return FALSE;
+      if (b->refuse_duplicates && n > 0)
+        {
+          *reason = "duplicate";
+          *message = g_strdup ("A heartbeat post with the same title or content was written in the last 24 h");
+          return TRUE;
+        }
+    }
+  if (dec->action == HB_ACTION_COMMENT)
+    {
+      if (b->comment_interval_s > 0 && last_comment > 0 &&
+          now - last_comment < b->comment_interval_s)
+        {
+          *reason = "rate-limited";
+          *message = g_strdup_printf ("A heartbeat comment was written %.0f s ago (limit: one per %u s)",
+                                      now - last_comment, b->comment_interval_s);
+          return TRUE;
+        }
+      if (b->comments_per_day > 0 && comments_day >= b->comments_per_day)
+        {
+          *reason = "rate-limited";
+          *message = g_strdup_printf ("%" G_GINT64_FORMAT " heartbeat comments in the last 24 h (limit %u)",
+                                      comments_day, b->comments_per_day);
+          return TRUE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+write_ledger (HbStore *self, const HbDecision *dec, HbRunResult *r, double now, GError **error)
+{
+  double id = 0;
+
+  switch (dec->action)
+    {
+    case HB_ACTION_POST:
+      if (!hb_db_run (self, error,
+                      "INSERT OR IGNORE INTO main.molt_submolts (name, description, created_at, created_by)"
+                      " VALUES ('heartbeat', 'Written by the heartbeat', ?1, '" HEARTBEAT_AUTHOR "')",
+                      "d", now) ||
+          !hb_db_run (self, error,
+                      "INSERT INTO main.molt_posts (submolt, title, content, author, created_at,"
+                      " updated_at, source_type, heartbeat_run_id)"
+                      " VALUES ('heartbeat', ?1, ?2, '" HEARTBEAT_AUTHOR "', ?3, ?3, 'heartbeat', ?4)",
+                      "ttdt", dec->title, dec->content, now, r->run_id))
+        return FALSE;
+      r->ledger_id = r->post_id = sqlite3_last_insert_rowid (self->db);
+      hb_run_result_set_string (&r->ledger_table, "molt_posts");
+      return TRUE;
+    case HB_ACTION_COMMENT:
+      if (!hb_db_run (self, error,
+                      "INSERT INTO main.molt_comments (post_id, parent_comment_id, content, author,"
+                      " created_at, heartbeat_run_id)"
+                      " VALUES (?1, NULL, ?2, '" HEARTBEAT_AUTHOR "', ?3, ?4)",
+                      "itdt", dec->post_id, dec->content, now, r->run_id))
+        return FALSE;
+      r->ledger_id = sqlite3_last_insert_rowid (self->db);
+      hb_run_result_set_string (&r->ledger_table, "molt_comments");
+      return TRUE;
+    case HB_ACTION_VOTE:
+      /* One vote per post per voter: a second vote changes the value. */
+      if (!hb_db_scalar (self, &id, error,
+                         "INSERT INTO main.molt_votes (target_type, target_id, voter, value,"
+                         " created_at, heartbeat_run_id)"
+                         " VALUES ('post', ?1, '" HEARTBEAT_AUTHOR "', ?2, ?3, ?4)"
+                         " ON CONFLICT (target_type, target_id, voter) DO UPDATE SET"
+                         " value = excluded.value, created_at = excluded.created_at,"
+                         " heartbeat_run_id = excluded.heartbeat_run_id RETURNING id",
+                         "iidt", dec->post_id, (gint64) dec->vote, now, r->run_id))
+        return FALSE;
+      r->ledger_id = (gint64) id;
+      hb_run_result_set_string (&r->ledger_table, "molt_votes");
+      return TRUE;
+    case HB_ACTION_NONE:
+    default:
+      return TRUE;
+    }
+}
+
+gboolean
+hb_store_ledger_apply (HbStore *self, const HbDecision *dec, const HbBudgets *budgets,
+                       HbRunResult *r, double now, GError **error)
+{
+  g_autofree char *message = NULL;
+  const char *reason = NULL;
+
+  hb_run_result_set_string (&r->action, action_name (dec->action));
+  if (dec->action == HB_ACTION_NONE)
+    {
+      r->status = HB_RUN_STATUS_NO_ACTION;
+      return TRUE;
+    }
+  if (dec->action == HB_ACTION_POST)
+    hb_run_result_set_string (&r->title, dec->title);
+  hb_run_result_set_string (&r->content, dec->content);
+  r->post_id = dec->action == HB_ACTION_POST ? -1 : dec->post_id;
+  hb_run_result_set_string (&r->vote_direction, dec->action != HB_ACTION_VOTE ? NULL
+                                                : dec->vote > 0 ? "up" : "down");
+  if (r->reasoning[0] == '\0')
+    hb_run_result_set_string (&r->reasoning, dec->reasoning);
+
+  if (!check_decision (self, dec, budgets, r->thread_id, now, &reason, &message, error))
+    return FALSE;
+  if (reason != NULL)
+    {
+      r->status = HB_RUN_STATUS_INVALID;
+      r->notify = FALSE;
+      hb_run_result_set_string (&r->reason, reason);
+      hb_run_result_set_string (&r->error, message);
+      return TRUE;
+    }
+  if (r->status == HB_RUN_STATUS_DRY_RUN)
+    return TRUE;
+  return write_ledger (self, dec, r, now, error);
+}
+

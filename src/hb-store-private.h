@@ -1,0 +1,104 @@
+/* hb-store-private.h: what the hb-store-*.c files share. Everything here runs on the worker thread
+ * (the only thread that touches the connection) unless it says otherwise. */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "hb-store.h"
+
+G_BEGIN_DECLS
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+struct _HbStore
+{
+  GObject parent_instance;
+
+  char *path;
+  const char *ledger_schema;   /* "ledger" when attached, else "main" */
+  const char *memory_schema;   /* "memory" when attached, else "main" */
+
+  GThreadPool *pool;           /* one exclusive thread: the connection's owner */
+  gboolean closed;             /* caller's thread */
+  gint fault;                  /* HbStoreFault, atomic: set by tests from any thread */
+
+  /* Worker thread only. */
+  sqlite3 *db;
+  guint busy_attempts;         /* retries used by the current job (busy handler + transactions) */
+  gboolean read_only;
+  gboolean memories_have_slot; /* our memories schema (slot, value) rather than CRT's text only */
+};
+
+/* A job runs on the worker and returns its result through @task. */
+typedef void (*HbStoreJobFunc) (HbStore *self, GTask *task, gpointer data);
+
+/* Queue @func with @data (freed with @data_free when the task goes). */
+void hb_store_submit (HbStore *self, HbStoreJobFunc func, gpointer data, GDestroyNotify data_free,
+                      GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data,
+                      gpointer source_tag);
+
+/* Validate a thread id given by a caller (any thread). */
+gboolean hb_store_check_thread_id (const char *thread_id, GError **error);
+
+/* Time conversion: the tables hold Unix seconds as REAL, the API microseconds. */
+static inline double
+hb_us_to_s (gint64 us)
+{
+  return (double) us / G_USEC_PER_SEC;
+}
+
+gint64 hb_s_to_us (double s);
+
+/* hb-store-db.c: statements, errors, busy handling. */
+gboolean hb_db_fail (HbStore *self, int rc, GError **error);
+gboolean hb_db_exec (HbStore *self, const char *sql, GError **error);
+sqlite3_stmt *hb_db_prepare (HbStore *self, const char *sql, GError **error);
+/* SQLITE_ROW, SQLITE_DONE, or -1 with @error set. */
+int hb_db_step (HbStore *self, sqlite3_stmt *stmt, GError **error);
+
+/* Bind parameters 1.. from @fmt: 't' text (NULL binds NULL), 'd' double, 'i' gint64,
+ * 'T' time in microseconds (0 binds NULL), 'I' id (negative binds NULL). */
+void hb_db_bindv (sqlite3_stmt *stmt, const char *fmt, va_list ap);
+void hb_db_bind (sqlite3_stmt *stmt, const char *fmt, ...);
+
+/* Run a statement that returns no rows (or ignore them). */
+gboolean hb_db_run (HbStore *self, GError **error, const char *sql, const char *fmt, ...);
+/* The first column of the first row as a double (NULL or no row: 0). */
+gboolean hb_db_scalar (HbStore *self, double *out, GError **error, const char *sql,
+                       const char *fmt, ...);
+
+/* Column readers: text is always valid UTF-8 and never NULL ("" for NULL). */
+char *hb_db_column_text (sqlite3_stmt *stmt, int col);
+gint64 hb_db_column_time (sqlite3_stmt *stmt, int col);   /* NULL: 0 */
+gint64 hb_db_column_id (sqlite3_stmt *stmt, int col);     /* NULL: -1 */
+
+void hb_db_install_busy_handler (HbStore *self);
+
+/* Run @fn inside BEGIN IMMEDIATE (write) or BEGIN (read) ... COMMIT; roll back on failure and
+ * retry the whole transaction with backoff while the failure is HB_ERROR_BUSY and tries remain.
+ * @fn must be safe to run again (it rebuilds its outputs). */
+typedef gboolean (*HbTxnFunc) (HbStore *self, gpointer data, GError **error);
+gboolean hb_db_transact (HbStore *self, gboolean write, HbTxnFunc fn, gpointer data,
+                         GError **error);
+
+/* hb_db_transact(), then return TRUE or the error through @task. */
+void hb_db_return_txn (HbStore *self, GTask *task, gboolean write, HbTxnFunc fn, gpointer data);
+
+/* hb-store-schema.c */
+gboolean hb_store_schema_migrate (HbStore *self, GError **error);
+gboolean hb_store_schema_detect (HbStore *self, GError **error);
+
+/* hb-store-runs.c */
+gboolean hb_store_runs_recover (HbStore *self, GError **error);
+
+/* hb-store-ledger.c */
+/* This thread's heartbeat ledger activity: last post/comment time, comments since @since_s. */
+gboolean hb_store_budget_facts (HbStore *self, const char *thread_id, double since_s,
+                                double *last_post, double *last_comment, gint64 *comments_since,
+                                GError **error);
+/* Copy @dec into @r, check it and (unless @r is a dry run) write the ledger row carrying
+ * r->run_id. A refusal is not an error: @r becomes INVALID with the reason. */
+gboolean hb_store_ledger_apply (HbStore *self, const HbDecision *dec, const HbBudgets *budgets,
+                                HbRunResult *r, double now, GError **error);
+
+G_END_DECLS

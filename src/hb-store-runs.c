@@ -1,0 +1,422 @@
+/* hb-store-runs.c: heartbeat_runs: begin, finish (the decision executed on the ledger in the same
+ * transaction as its record, see hb-store-ledger.c), recovery and history. */
+#include "config.h"
+
+#include "hb-error.h"
+#include "hb-store-private.h"
+
+
+/* heartbeat_runs columns, in the order of RUN_BIND_FMT and of read_run(). */
+static const char *const run_columns[] = {
+  "run_id", "thread_id", "scheduled_for", "started_at", "finished_at", "status", "reason",
+  "action", "summary", "reasoning", "title", "content", "post_id", "vote_direction",
+  "actions_json", "ledger_table", "ledger_id", "error", "model", "options_json", "prompt",
+  "prompt_sha256", "raw_response", "prompt_tokens", "eval_tokens", "total_duration_ns",
+  "load_duration_ns", "eval_duration_ns", "llm_wall_us", "dry_run", "notify", "fingerprint",
+};
+
+#define RUN_BIND_FMT "ttTTTtttttttItttIttttttIIIIIIiit"
+G_STATIC_ASSERT (sizeof (RUN_BIND_FMT) - 1 == G_N_ELEMENTS (run_columns));
+
+static char *
+run_column_list (void)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (run_columns); i++)
+    g_string_append_printf (s, "%s%s", i > 0 ? ", " : "", run_columns[i]);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* INSERT of every column; with @upsert, a row already there (begun) is overwritten. */
+static char *
+run_insert_sql (gboolean upsert)
+{
+  g_autoptr(GString) s = g_string_new ("INSERT INTO main.heartbeat_runs (");
+  g_autofree char *cols = run_column_list ();
+
+  g_string_append_printf (s, "%s) VALUES (", cols);
+  for (guint i = 0; i < G_N_ELEMENTS (run_columns); i++)
+    g_string_append_printf (s, "%s?%u", i > 0 ? ", " : "", i + 1);
+  g_string_append (s, ")");
+  if (upsert)
+    {
+      g_string_append (s, " ON CONFLICT (run_id) DO UPDATE SET ");
+      /* The thread a run belongs to never changes: start at scheduled_for. */
+      for (guint i = 2; i < G_N_ELEMENTS (run_columns); i++)
+        g_string_append_printf (s, "%s%s = excluded.%s", i > 2 ? ", " : "", run_columns[i],
+                                run_columns[i]);
+    }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static gboolean
+write_run (HbStore *self, const HbRunResult *r, const char *fingerprint, gboolean upsert,
+           GError **error)
+{
+  g_autofree char *sql = run_insert_sql (upsert);
+  g_autofree char *actions = hb_run_result_actions_json (r);
+  g_autoptr(sqlite3_stmt) stmt = hb_db_prepare (self, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  hb_db_bind (stmt, RUN_BIND_FMT, r->run_id, r->thread_id, r->scheduled_for, r->started_at,
+              r->finished_at, hb_run_status_to_string (r->status), r->reason, r->action,
+              r->summary, r->reasoning, r->title, r->content, r->post_id, r->vote_direction,
+              actions, r->ledger_table, r->ledger_id, r->error, r->model, r->options_json,
+              r->prompt, r->prompt_sha256, r->raw_response, r->prompt_tokens, r->eval_tokens,
+              r->total_duration_ns, r->load_duration_ns, r->eval_duration_ns, r->llm_wall_us,
+              (gint64) (r->dry_run != FALSE), (gint64) (r->notify != FALSE), fingerprint);
+  return hb_db_step (self, stmt, error) == SQLITE_DONE;
+}
+
+static HbRunResult *
+read_run (sqlite3_stmt *stmt)
+{
+  g_autofree char *status = hb_db_column_text (stmt, 5);
+  HbRunResult *r = hb_run_result_new (NULL, NULL);
+  char **strings[] = {
+    [0] = &r->run_id, [1] = &r->thread_id, [6] = &r->reason, [7] = &r->action,
+    [8] = &r->summary, [9] = &r->reasoning, [10] = &r->title, [11] = &r->content,
+    [13] = &r->vote_direction, [15] = &r->ledger_table, [17] = &r->error, [18] = &r->model,
+    [19] = &r->options_json, [20] = &r->prompt, [21] = &r->prompt_sha256,
+    [22] = &r->raw_response,
+  };
+
+  for (int i = 0; i < (int) G_N_ELEMENTS (strings); i++)
+    {
+      if (strings[i] == NULL)
+        continue;
+      g_free (*strings[i]);
+      *strings[i] = hb_db_column_text (stmt, i);
+    }
+  r->scheduled_for = hb_db_column_time (stmt, 2);
+  r->started_at = hb_db_column_time (stmt, 3);
+  r->finished_at = hb_db_column_time (stmt, 4);
+  /* A status this version does not know was written by someone else: not a success. */
+  if (!hb_run_status_from_string (status, &r->status))
+    r->status = HB_RUN_STATUS_FAILED;
+  r->post_id = hb_db_column_id (stmt, 12);
+  r->ledger_id = hb_db_column_id (stmt, 16);
+  r->prompt_tokens = hb_db_column_id (stmt, 23);
+  r->eval_tokens = hb_db_column_id (stmt, 24);
+  r->total_duration_ns = hb_db_column_id (stmt, 25);
+  r->load_duration_ns = hb_db_column_id (stmt, 26);
+  r->eval_duration_ns = hb_db_column_id (stmt, 27);
+  r->llm_wall_us = hb_db_column_id (stmt, 28);
+  r->dry_run = sqlite3_column_int (stmt, 29) != 0;
+  r->notify = sqlite3_column_int (stmt, 30) != 0;
+  return r;
+}
+
+/* Runs matching @where (bound with @fmt), in the order @where gives. */
+static GPtrArray *
+query_runs (HbStore *self, const char *where, GError **error, const char *fmt, ...)
+{
+  g_autofree char *cols = run_column_list ();
+  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM main.heartbeat_runs %s", cols, where);
+  g_autoptr(sqlite3_stmt) stmt = hb_db_prepare (self, sql, error);
+  g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) hb_run_result_free);
+  va_list ap;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  va_start (ap, fmt);
+  hb_db_bindv (stmt, fmt, ap);
+  va_end (ap);
+  while ((rc = hb_db_step (self, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (runs, read_run (stmt));
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&runs);
+}
+
+gboolean
+hb_store_runs_recover (HbStore *self, GError **error)
+{
+  if (!hb_db_run (self, error,
+                  "UPDATE main.heartbeat_runs SET status = 'interrupted', finished_at = ?1,"
+                  " error = 'daemon stopped before the run finished' WHERE status = 'running'",
+                  "d", hb_us_to_s (g_get_real_time ())))
+    return FALSE;
+  if (sqlite3_changes (self->db) > 0)
+    g_message ("marked %d unfinished run(s) as interrupted", sqlite3_changes (self->db));
+  return TRUE;
+}
+
+static gboolean
+begin_run_txn (HbStore *self, gpointer data, GError **error)
+{
+  /* A plain INSERT: a duplicate run_id fails the PRIMARY KEY. */
+  return write_run (self, data, NULL, FALSE, error);
+}
+
+static void
+begin_run_job (HbStore *self, GTask *task, gpointer data)
+{
+  hb_db_return_txn (self, task, TRUE, begin_run_txn, data);
+}
+
+void
+hb_store_begin_run_async (HbStore *self, const HbRunResult *run, GCancellable *cancellable,
+                          GAsyncReadyCallback callback, gpointer user_data)
+{
+  GError *error = NULL;
+  HbRunResult *r;
+
+  g_return_if_fail (HB_IS_STORE (self));
+  if (run == NULL || !hb_store_check_thread_id (run->thread_id, &error))
+    {
+      if (error == NULL)
+        error = g_error_new_literal (HB_ERROR, HB_ERROR_FAILED, "No run given");
+      g_task_report_error (self, callback, user_data, hb_store_begin_run_async, error);
+      return;
+    }
+  r = hb_run_result_copy (run);
+  r->status = HB_RUN_STATUS_RUNNING;
+  r->finished_at = 0;
+  hb_store_submit (self, begin_run_job, r, (GDestroyNotify) hb_run_result_free, cancellable,
+                   callback, user_data, hb_store_begin_run_async);
+}
+
+gboolean
+hb_store_begin_run_finish (HbStore *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+typedef struct {
+  HbRunResult *run;
+  gboolean has_decision;
+  HbDecision decision;     /* the strings are our copies */
+  HbBudgets budgets;
+  char *fingerprint;
+  HbRunResult *stored;     /* output */
+} FinishData;
+
+static void
+finish_data_free (gpointer p)
+{
+  FinishData *d = p;
+
+  hb_run_result_free (d->run);
+  g_free (d->decision.title);
+  g_free (d->decision.content);
+  g_free (d->decision.reasoning);
+  g_free (d->fingerprint);
+  hb_run_result_free (d->stored);
+  g_free (d);
+}
+
+static gboolean
+finish_run_txn (HbStore *self, gpointer data, GError **error)
+{
+  FinishData *d = data;
+  g_autoptr(GPtrArray) existing = NULL;
+  g_autoptr(HbRunResult) r = NULL;
+  g_autofree char *actions = NULL;
+  double now = hb_us_to_s (g_get_real_time ());
+  const char *where = "WHERE run_id = ?1";
+
+  g_clear_pointer (&d->stored, hb_run_result_free);
+  existing = query_runs (self, where, error, "t", d->run->run_id);
+  if (existing == NULL)
+    return FALSE;
+  if (existing->len > 0 &&
+      ((HbRunResult *) existing->pdata[0])->status != HB_RUN_STATUS_RUNNING)
+    {
+      /* Finished before (a retry after a lost reply, say): report it, write nothing. */
+      d->stored = g_ptr_array_steal_index (existing, 0);
+      return TRUE;
+    }
+
+  r = hb_run_result_copy (d->run);
+  if (r->finished_at == 0)
+    r->finished_at = hb_s_to_us (now);
+  if (r->status == HB_RUN_STATUS_ACTED && r->dry_run)
+    r->status = HB_RUN_STATUS_DRY_RUN;
+  if (r->status == HB_RUN_STATUS_ACTED || r->status == HB_RUN_STATUS_DRY_RUN)
+    {
+      r->ledger_id = -1;
+      hb_run_result_set_string (&r->ledger_table, NULL);
+      if (d->has_decision &&
+          !hb_store_ledger_apply (self, &d->decision, &d->budgets, r, now, error))
+        return FALSE;
+      if (!d->has_decision && r->status == HB_RUN_STATUS_ACTED)
+        {
+          g_set_error (error, HB_ERROR, HB_ERROR_FAILED,
+                       "Run %s is marked acted but carries no decision", r->run_id);
+          return FALSE;
+        }
+    }
+
+  if (g_atomic_int_get (&self->fault) == HB_STORE_FAULT_AFTER_LEDGER_WRITE)
+    {
+      g_set_error_literal (error, HB_ERROR, HB_ERROR_DB,
+                           "Injected fault between the ledger write and the run record");
+      return FALSE;
+    }
+
+  actions = hb_run_result_actions_json (r);
+  if (!write_run (self, r, d->fingerprint, TRUE, error) ||
+      !hb_db_run (self, error,
+                  "INSERT OR IGNORE INTO main.thread_sessions (thread_id, first_created, last_active)"
+                  " VALUES (?1, ?2, ?2)", "td", r->thread_id, now) ||
+      !hb_db_run (self, error,
+                  "UPDATE main.thread_sessions SET heartbeat_last_run = ?2,"
+                  " heartbeat_last_summary = ?3, heartbeat_last_actions_json = ?4"
+                  " WHERE thread_id = ?1",
+                  "tTtt", r->thread_id, r->finished_at, r->summary, actions) ||
+      !hb_db_run (self, error,
+                  "INSERT INTO main.heartbeat_history (thread_id, timestamp, summary, actions_json,"
+                  " success) VALUES (?1, ?2, ?3, ?4, ?5)",
+                  "tTtti", r->thread_id, r->finished_at, r->summary, actions,
+                  (gint64) hb_run_status_is_success (r->status)))
+    return FALSE;
+
+  g_clear_pointer (&existing, g_ptr_array_unref);
+  existing = query_runs (self, where, error, "t", r->run_id);
+  if (existing == NULL)
+    return FALSE;
+  d->stored = g_ptr_array_steal_index (existing, 0);
+  return TRUE;
+}
+
+static void
+finish_run_job (HbStore *self, GTask *task, gpointer data)
+{
+  FinishData *d = data;
+  GError *error = NULL;
+
+  if (!hb_db_transact (self, TRUE, finish_run_txn, d, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&d->stored), (GDestroyNotify) hb_run_result_free);
+}
+
+void
+hb_store_finish_run_async (HbStore *self, const HbRunResult *run, const HbDecision *decision,
+                           const HbBudgets *budgets, const char *fingerprint,
+                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                           gpointer user_data)
+{
+  GError *error = NULL;
+  FinishData *d;
+
+  g_return_if_fail (HB_IS_STORE (self));
+  if (run == NULL || !hb_store_check_thread_id (run->thread_id, &error) ||
+      run->status == HB_RUN_STATUS_RUNNING)
+    {
+      if (error == NULL)
+        error = g_error_new_literal (HB_ERROR, HB_ERROR_FAILED,
+                                     run == NULL ? "No run given"
+                                                 : "A run cannot finish with status running");
+      g_task_report_error (self, callback, user_data, hb_store_finish_run_async, error);
+      return;
+    }
+
+  d = g_new0 (FinishData, 1);
+  d->run = hb_run_result_copy (run);
+  /* For any other status the decision was not executed: it is not ours to look at. */
+  d->has_decision = decision != NULL && (run->status == HB_RUN_STATUS_ACTED ||
+                                         run->status == HB_RUN_STATUS_DRY_RUN);
+  if (d->has_decision)
+    {
+      d->decision = *decision;
+      d->decision.title = g_strdup (decision->title);
+      d->decision.content = g_strdup (decision->content);
+      d->decision.reasoning = g_strdup (decision->reasoning);
+    }
+  if (budgets != NULL)
+    d->budgets = *budgets;
+  d->fingerprint = g_strdup (fingerprint);
+  hb_store_submit (self, finish_run_job, d, finish_data_free, cancellable, callback, user_data,
+                   hb_store_finish_run_async);
+}
+
+HbRunResult *
+hb_store_finish_run_finish (HbStore *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct {
+  char *thread_id;
+  guint limit;
+  GPtrArray *runs;   /* output */
+  guint64 total;
+} HistoryData;
+
+static void
+history_data_free (gpointer p)
+{
+  HistoryData *d = p;
+
+  g_free (d->thread_id);
+  g_clear_pointer (&d->runs, g_ptr_array_unref);
+  g_free (d);
+}
+
+static gboolean
+history_txn (HbStore *self, gpointer data, GError **error)
+{
+  HistoryData *d = data;
+  double total = 0;
+
+  g_clear_pointer (&d->runs, g_ptr_array_unref);
+  d->runs = query_runs (self,
+                        "WHERE thread_id = ?1"
+                        " ORDER BY COALESCE(started_at, finished_at, 0) DESC, rowid DESC LIMIT ?2",
+                        error, "ti", d->thread_id, (gint64) d->limit);
+  if (d->runs == NULL ||
+      !hb_db_scalar (self, &total, error,
+                     "SELECT COUNT(*) FROM main.heartbeat_runs WHERE thread_id = ?1",
+                     "t", d->thread_id))
+    return FALSE;
+  d->total = (guint64) total;
+  return TRUE;
+}
+
+static void
+history_job (HbStore *self, GTask *task, gpointer data)
+{
+  hb_db_return_txn (self, task, FALSE, history_txn, data);
+}
+
+void
+hb_store_get_history_async (HbStore *self, const char *thread_id, guint limit,
+                            GCancellable *cancellable, GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  GError *error = NULL;
+  HistoryData *d;
+
+  g_return_if_fail (HB_IS_STORE (self));
+  if (!hb_store_check_thread_id (thread_id, &error))
+    {
+      g_task_report_error (self, callback, user_data, hb_store_get_history_async, error);
+      return;
+    }
+  d = g_new0 (HistoryData, 1);
+  d->thread_id = g_strdup (thread_id);
+  d->limit = limit > 0 ? limit : 20;
+  hb_store_submit (self, history_job, d, history_data_free, cancellable, callback, user_data,
+                   hb_store_get_history_async);
+}
+
+GPtrArray *
+hb_store_get_history_finish (HbStore *self, GAsyncResult *result, guint64 *total, GError **error)
+{
+  HistoryData *d;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+  d = g_task_get_task_data (G_TASK (result));
+  if (total != NULL)
+    *total = d->total;
+  return g_steal_pointer (&d->runs);
+}
