@@ -2,11 +2,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
-#include <sys/random.h>
-#include <unistd.h>
 
 #include "hb-error.h"
 #include "hb-http-private.h"
@@ -352,78 +349,6 @@ handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
   else
     hb_http_api_dispatch (self, msg, &match, query);
   hb_http_match_clear (&match);
-}
-
-/* ---- the token -------------------------------------------------------------------------------- */
-
-static char *
-token_create (const char *path, GError **error)
-{
-  guint8 raw[32];
-  g_autofree char *hex = g_malloc (sizeof raw * 2 + 2);
-  int fd;
-  gsize len;
-
-  if (getrandom (raw, sizeof raw, 0) != (ssize_t) sizeof raw)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
-                   "Cannot make a token: %s", g_strerror (errno));
-      return NULL;
-    }
-  for (gsize i = 0; i < sizeof raw; i++)
-    g_snprintf (hex + 2 * i, 3, "%02x", raw[i]);
-  len = sizeof raw * 2;
-  hex[len] = '\n';
-  hex[len + 1] = '\0';
-
-  /* O_EXCL: never overwrite a token someone else just wrote. */
-  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "Cannot create %s: %s",
-                   path, g_strerror (errno));
-      return NULL;
-    }
-  if (write (fd, hex, len + 1) != (ssize_t) (len + 1) || fsync (fd) < 0)
-    {
-      int saved = errno;
-
-      close (fd);
-      g_unlink (path);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot write %s: %s", path,
-                   g_strerror (saved));
-      return NULL;
-    }
-  close (fd);
-  g_message ("Created the HTTP bearer token in %s", path);
-  hex[len] = '\0';
-  return g_steal_pointer (&hex);
-}
-
-char *
-hb_http_token_load (const char *path, gboolean create, GError **error)
-{
-  g_autoptr(GError) local = NULL;
-  g_autofree char *text = NULL;
-  GStatBuf st;
-
-  if (!g_file_get_contents (path, &text, NULL, &local))
-    {
-      if (create && g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return token_create (path, error);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", local->message);
-      return NULL;
-    }
-  if (g_stat (path, &st) == 0 && (st.st_mode & 0077) != 0)
-    g_warning ("%s can be read by others: chmod 600 it", path);
-  g_strstrip (text);
-  if (text[0] == '\0' || strchr (text, '\n') != NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "%s must hold one token on one line", path);
-      return NULL;
-    }
-  return g_steal_pointer (&text);
 }
 
 /* ---- the object ---------------------------------------------------------------------------------- */
