@@ -22,6 +22,7 @@ typedef struct
   GDBusConnection *connection;
   guint owner_id;
   gboolean had_name;
+  gboolean owns_name;
   gboolean stopping;
   int status;
   guint deadline_id;
@@ -90,7 +91,7 @@ on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_d
 {
   Daemon *d = user_data;
 
-  d->had_name = TRUE;
+  d->had_name = d->owns_name = TRUE;
   g_message ("Serving %s with %u threads", name, hb_service_count (d->service));
 }
 
@@ -99,6 +100,7 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
 {
   Daemon *d = user_data;
 
+  d->owns_name = FALSE;
   if (connection == NULL)
     {
       g_printerr ("%s: %s\n", g_get_prgname (), _("Lost the connection to the bus"));
@@ -147,7 +149,7 @@ hb_daemon_run (HbPipeline *pipeline, HbDaemonConfig *config, const HbDaemonOptio
   GBusNameOwnerFlags flags = G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
                              G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE;
   Daemon d = { 0 };
-  guint sigterm, sigint;
+  guint sigterm, sigint, sigusr1;
   const char *url = hb_llm_client_get_settings (hb_pipeline_get_llm (pipeline))->base_url;
   const char *http_listen = options->http_listen != NULL ? options->http_listen
                                                          : config->http_listen;
@@ -166,6 +168,8 @@ hb_daemon_run (HbPipeline *pipeline, HbDaemonConfig *config, const HbDaemonOptio
   d.service = service = hb_service_new (pipeline, config);
   sigterm = g_unix_signal_add (SIGTERM, on_signal, &d);
   sigint = g_unix_signal_add (SIGINT, on_signal, &d);
+  /* SIGUSR1: compute every due time again, as after a clock change (for operators and tests). */
+  sigusr1 = g_unix_signal_add (SIGUSR1, on_time_changed, &d);
 
   /* Threads first, so that the objects are there when the name is. */
   d.status = 0;
@@ -210,7 +214,8 @@ hb_daemon_run (HbPipeline *pipeline, HbDaemonConfig *config, const HbDaemonOptio
 
   /* Runs are recorded: now leave the bus. */
   hb_dbus_unexport (dbus);
-  if (d.owner_id != 0)
+  /* Releasing a name already taken over would only make the bus complain. */
+  if (d.owner_id != 0 && d.owns_name)
     g_bus_unown_name (d.owner_id);
   g_dbus_connection_flush_sync (connection, NULL, NULL);
 
@@ -218,5 +223,6 @@ out:
   g_clear_handle_id (&d.deadline_id, g_source_remove);
   g_source_remove (sigterm);
   g_source_remove (sigint);
+  g_source_remove (sigusr1);
   return d.status;
 }

@@ -114,9 +114,8 @@ on_thread_changed (HbService *service, HbThread *t, guint what, HbDbus *self)
 {
   guint flags = GPOINTER_TO_UINT (g_hash_table_lookup (self->dirty, t));
 
-  if (!g_hash_table_contains (self->dirty, t))
-    hb_thread_ref (t);
-  g_hash_table_insert (self->dirty, t, GUINT_TO_POINTER (flags | what));
+  /* The table unrefs the key passed in when it already holds that key. */
+  g_hash_table_insert (self->dirty, hb_thread_ref (t), GUINT_TO_POINTER (flags | what));
   flush_later (self);
 }
 
@@ -283,7 +282,7 @@ static void
 call_free (Call *c)
 {
   g_object_unref (c->self);
-  g_object_unref (c->invocation);
+  g_clear_object (&c->invocation);
   g_free (c->arg);
   g_free (c);
 }

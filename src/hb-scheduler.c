@@ -383,7 +383,17 @@ on_run_done (GObject *source, GAsyncResult *res, gpointer user_data)
     }
 
   if (!self->shutting_down)
-    changed |= compute (self, t, now);
+    {
+      changed |= compute (self, t, now);
+      /* A run skipped or refused by a budget says why until the next one, unless the schedule
+       * itself holds the thread back. */
+      if (result != NULL && t->skip_reason[0] == '\0' &&
+          (result->status == HB_RUN_STATUS_SKIPPED ||
+           (result->status == HB_RUN_STATUS_INVALID &&
+            (g_str_equal (result->reason, "rate-limited") || g_str_equal (result->reason, "duplicate")))) &&
+          hb_thread_set_string (&t->skip_reason, result->reason))
+        changed |= HB_THREAD_CHANGED_SCHEDULE;
+    }
   thread_changed (self, t, changed);
 
   g_hash_table_remove (self->running, t);

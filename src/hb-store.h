@@ -54,7 +54,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HbThreadRow, hb_thread_row_free)
 
 typedef enum {
   HB_STORE_FAULT_NONE,
-  HB_STORE_FAULT_AFTER_LEDGER_WRITE,  /* fail between the ledger write and the run record */
+  HB_STORE_FAULT_AFTER_LEDGER_WRITE,  /* fail between a ledger write and the run record */
 } HbStoreFault;
 
 #define HB_TYPE_STORE (hb_store_get_type ())

@@ -16,8 +16,10 @@ typedef enum {
   HB_FAKE_CONTENT,        /* 200 with message.content = text (streamed when asked) */
   HB_FAKE_STATUS,         /* status with body text as given (e.g. 404 {"error":"model 'x' not found"}) */
   HB_FAKE_RAW,            /* 200 with body text verbatim (not JSON, partial JSON, ...) */
-  HB_FAKE_STREAM_RAW,     /* 200, body sent as the given chunks (NUL-separated in text) */
-  HB_FAKE_STALL,          /* headers sent, then nothing until the client gives up */
+  HB_FAKE_STREAM_RAW,     /* 200, body sent as the given chunks (NUL-separated in text, the list
+                           * ending with an empty chunk: "a\0b\0" holds "a" and "b") */
+  HB_FAKE_STALL,          /* headers sent (and text as a first chunk, if set), then nothing
+                           * until the client gives up */
   HB_FAKE_NO_HEADERS,     /* accept, never send headers */
   HB_FAKE_RESET,          /* close the connection without a response */
   HB_FAKE_HUGE,           /* 200 with a valid-looking body of `size` bytes */
@@ -57,5 +59,33 @@ guint hb_fake_ollama_get_max_in_flight (HbFakeOllama *f);
 
 /* The last chat request body (transfer none, NULL before the first). */
 JsonObject *hb_fake_ollama_get_last_request (HbFakeOllama *f);
+
+/* Listen on 127.0.0.1:@port (0: any free port). */
+HbFakeOllama *hb_fake_ollama_new_on_port (guint port, GError **error);
+
+/* Push a HB_FAKE_STREAM_RAW step from a NULL-terminated array of chunks. */
+void hb_fake_ollama_push_chunks (HbFakeOllama *f, const char *const *chunks, guint chunk_delay_ms);
+
+/* The Authorization header of the last chat request (transfer none, NULL if none). */
+const char *hb_fake_ollama_get_last_authorization (HbFakeOllama *f);
+
+/* Forget the queue, the default step, the models, the counters and the last request. */
+void hb_fake_ollama_reset (HbFakeOllama *f);
+
+/* Serve the control endpoints under /_fake/ so that another process can script this server:
+ * POST /_fake/push and /_fake/default (a step as JSON, see hb_fake_step_from_json()),
+ * POST /_fake/models (a JSON array of names), GET /_fake/stats
+ * ({requests, in_flight, max_in_flight, last_request}), POST /_fake/reset. */
+void hb_fake_ollama_enable_control (HbFakeOllama *f);
+
+/* Steps as JSON: {"kind": "content"|"status"|"raw"|"stream-raw"|"stall"|"no-headers"|"reset"|
+ * "huge", "status", "text", "chunks": [..] (stream-raw), "delay_ms", "chunk_delay_ms", "size",
+ * "done_reason"}; every member but "kind" optional. */
+const char *hb_fake_kind_to_string (HbFakeKind kind);
+gboolean hb_fake_kind_from_string (const char *str, HbFakeKind *out);
+gboolean hb_fake_step_from_json (JsonNode *node, HbFakeStep *out, GError **error);
+JsonNode *hb_fake_step_to_json (const HbFakeStep *step);
+void hb_fake_step_copy (const HbFakeStep *src, HbFakeStep *dest);
+void hb_fake_step_clear (HbFakeStep *step);
 
 G_END_DECLS

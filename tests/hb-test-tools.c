@@ -12,60 +12,12 @@
 
 /* ---- fake Ollama control ---- */
 
-static const char *const fake_kind_names[] = {
-  [HB_FAKE_CONTENT] = "content",
-  [HB_FAKE_STATUS] = "status",
-  [HB_FAKE_RAW] = "raw",
-  [HB_FAKE_STREAM_RAW] = "stream_raw",
-  [HB_FAKE_STALL] = "stall",
-  [HB_FAKE_NO_HEADERS] = "no_headers",
-  [HB_FAKE_RESET] = "reset",
-  [HB_FAKE_HUGE] = "huge",
-};
-
+/* The fake's own conversion, so that both sides agree on the step format. */
 static char *
 fake_step_to_json (const HbFakeStep *step)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) root = hb_fake_step_to_json (step);
 
-  g_return_val_if_fail ((guint) step->kind < G_N_ELEMENTS (fake_kind_names), NULL);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, fake_kind_names[step->kind]);
-  /* Only what is set: the fake's own defaults apply to the rest. */
-  if (step->status != 0)
-    {
-      json_builder_set_member_name (b, "status");
-      json_builder_add_int_value (b, step->status);
-    }
-  if (step->text != NULL)
-    {
-      json_builder_set_member_name (b, "text");
-      json_builder_add_string_value (b, step->text);
-    }
-  if (step->delay_ms != 0)
-    {
-      json_builder_set_member_name (b, "delay_ms");
-      json_builder_add_int_value (b, step->delay_ms);
-    }
-  if (step->chunk_delay_ms != 0)
-    {
-      json_builder_set_member_name (b, "chunk_delay_ms");
-      json_builder_add_int_value (b, step->chunk_delay_ms);
-    }
-  if (step->size != 0)
-    {
-      json_builder_set_member_name (b, "size");
-      json_builder_add_int_value (b, (gint64) step->size);
-    }
-  if (step->done_reason != NULL)
-    {
-      json_builder_set_member_name (b, "done_reason");
-      json_builder_add_string_value (b, step->done_reason);
-    }
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
   return json_to_string (root, FALSE);
 }
 

@@ -4,9 +4,9 @@
 #include "hb-due.h"
 #include "hb-schedule.h"
 
-#define S G_USEC_PER_SEC
-#define MIN (60 * S)
-#define HOUR (60 * MIN)
+#define S ((gint64) G_USEC_PER_SEC)
+#define MINUTE (60 * S)
+#define HOUR (60 * MINUTE)
 
 /* 2026-03-10 12:00:00 UTC, a Tuesday. */
 #define NOON_UTC ((gint64) 1773144000 * S)
@@ -74,37 +74,37 @@ static void
 test_compute (void)
 {
   static const DueRow rows[] = {
-    { "on time", NOON_UTC, NOON_UTC - 10 * MIN, 0, 1800, 0, -1, -1, "UTC", 0,
-      NOON_UTC + 20 * MIN, HB_DUE_ON_TIME },
-    { "on time with offset", NOON_UTC, NOON_UTC - 10 * MIN, 0, 1800, 42 * S, -1, -1, "UTC", 0,
-      NOON_UTC + 20 * MIN + 42 * S, HB_DUE_ON_TIME },
+    { "on time", NOON_UTC, NOON_UTC - 10 * MINUTE, 0, 1800, 0, -1, -1, "UTC", 0,
+      NOON_UTC + 20 * MINUTE, HB_DUE_ON_TIME },
+    { "on time with offset", NOON_UTC, NOON_UTC - 10 * MINUTE, 0, 1800, 42 * S, -1, -1, "UTC", 0,
+      NOON_UTC + 20 * MINUTE + 42 * S, HB_DUE_ON_TIME },
     { "first run", NOON_UTC, 0, 0, 1800, 7 * S, -1, -1, "UTC", 0, NOON_UTC + 7 * S, HB_DUE_FIRST },
-    { "persisted due kept", NOON_UTC, 0, NOON_UTC + 5 * MIN, 1800, 0, -1, -1, "UTC", 0,
-      NOON_UTC + 5 * MIN, HB_DUE_ON_TIME },
+    { "persisted due kept", NOON_UTC, 0, NOON_UTC + 5 * MINUTE, 1800, 0, -1, -1, "UTC", 0,
+      NOON_UTC + 5 * MINUTE, HB_DUE_ON_TIME },
     /* Down for 10 hours with a 30 min interval: one catch-up, now + offset, not 20 runs. */
     { "catch-up after downtime", NOON_UTC, NOON_UTC - 10 * HOUR, 0, 1800, 13 * S, -1, -1, "UTC", 0,
       NOON_UTC + 13 * S, HB_DUE_CATCH_UP },
     { "catch-up from a persisted time", NOON_UTC, 0, NOON_UTC - HOUR, 1800, 0, -1, -1, "UTC", 0,
       NOON_UTC, HB_DUE_CATCH_UP },
-    { "backoff later than due", NOON_UTC, NOON_UTC - 29 * MIN, 0, 1800, 0, -1, -1, "UTC",
-      NOON_UTC + 2 * MIN, NOON_UTC + 2 * MIN, HB_DUE_BACKOFF },
-    { "backoff earlier than due is moot", NOON_UTC, NOON_UTC - 10 * MIN, 0, 1800, 0, -1, -1, "UTC",
-      NOON_UTC + MIN, NOON_UTC + 20 * MIN, HB_DUE_ON_TIME },
-    { "inside the window", NOON_UTC, NOON_UTC - 10 * MIN, 0, 1800, 0, 9 * 60, 17 * 60, "UTC", 0,
-      NOON_UTC + 20 * MIN, HB_DUE_ON_TIME },
+    { "backoff later than due", NOON_UTC, NOON_UTC - 29 * MINUTE, 0, 1800, 0, -1, -1, "UTC",
+      NOON_UTC + 2 * MINUTE, NOON_UTC + 2 * MINUTE, HB_DUE_BACKOFF },
+    { "backoff earlier than due is moot", NOON_UTC, NOON_UTC - 10 * MINUTE, 0, 1800, 0, -1, -1, "UTC",
+      NOON_UTC + MINUTE, NOON_UTC + 20 * MINUTE, HB_DUE_ON_TIME },
+    { "inside the window", NOON_UTC, NOON_UTC - 10 * MINUTE, 0, 1800, 0, 9 * 60, 17 * 60, "UTC", 0,
+      NOON_UTC + 20 * MINUTE, HB_DUE_ON_TIME },
     /* Due at 17:20 UTC, window closes at 17:00: next window 09:00 the next day. */
-    { "after the window", NOON_UTC + 5 * HOUR, NOON_UTC + 4 * HOUR + 50 * MIN, 0, 1800, 0, 9 * 60,
+    { "after the window", NOON_UTC + 5 * HOUR, NOON_UTC + 4 * HOUR + 50 * MINUTE, 0, 1800, 0, 9 * 60,
       17 * 60, "UTC", 0, NOON_UTC + 21 * HOUR, HB_DUE_ACTIVE_HOURS },
-    { "window start plus offset", NOON_UTC + 5 * HOUR, NOON_UTC + 4 * HOUR + 50 * MIN, 0, 1800,
+    { "window start plus offset", NOON_UTC + 5 * HOUR, NOON_UTC + 4 * HOUR + 50 * MINUTE, 0, 1800,
       30 * S, 9 * 60, 17 * 60, "UTC", 0, NOON_UTC + 21 * HOUR + 30 * S, HB_DUE_ACTIVE_HOURS },
     /* 12:00 UTC is 13:00 in Berlin (CET): a 14:00-15:00 Berlin window opens at 13:00 UTC. */
-    { "window in the thread's zone", NOON_UTC, NOON_UTC - 30 * MIN, 0, 1800, 0, 14 * 60, 15 * 60,
+    { "window in the thread's zone", NOON_UTC, NOON_UTC - 30 * MINUTE, 0, 1800, 0, 14 * 60, 15 * 60,
       "Europe/Berlin", 0, NOON_UTC + HOUR, HB_DUE_ACTIVE_HOURS },
     /* Wrapping window 22:00-06:00 UTC, due at 12:20: next opening 22:00. */
-    { "wrapping window", NOON_UTC, NOON_UTC - 10 * MIN, 0, 1800, 0, 22 * 60, 6 * 60, "UTC", 0,
+    { "wrapping window", NOON_UTC, NOON_UTC - 10 * MINUTE, 0, 1800, 0, 22 * 60, 6 * 60, "UTC", 0,
       NOON_UTC + 10 * HOUR, HB_DUE_ACTIVE_HOURS },
-    { "24:00 end", NOON_UTC, NOON_UTC - 10 * MIN, 0, 1800, 0, 12 * 60 + 30, 24 * 60, "UTC", 0,
-      NOON_UTC + 30 * MIN, HB_DUE_ACTIVE_HOURS },
+    { "24:00 end", NOON_UTC, NOON_UTC - 10 * MINUTE, 0, 1800, 0, 12 * 60 + 30, 24 * 60, "UTC", 0,
+      NOON_UTC + 30 * MINUTE, HB_DUE_ACTIVE_HOURS },
     /* Catch-up outside the window waits for the window, not a burst at the window's start. */
     { "catch-up deferred to the window", NOON_UTC, NOON_UTC - 10 * HOUR, 0, 1800, 0, 20 * 60,
       21 * 60, "UTC", 0, NOON_UTC + 8 * HOUR, HB_DUE_ACTIVE_HOURS },
@@ -135,7 +135,7 @@ test_compute_dst (void)
   g_autoptr(GTimeZone) tz = hb_timezone_lookup ("Europe/Berlin", NULL);
   g_autoptr(GDateTime) before = g_date_time_new (tz, 2026, 3, 29, 1, 0, 0);
   gint64 now = g_date_time_to_unix (before) * S;
-  HbDueInput in = { now, now - 30 * MIN, 0, 1800, 0, 2 * 60 + 30, 5 * 60, tz, 0 };
+  HbDueInput in = { now, now - 30 * MINUTE, 0, 1800, 0, 2 * 60 + 30, 5 * 60, tz, 0 };
   gint64 due = hb_due_compute (&in, NULL);
   g_autoptr(GDateTime) local = g_date_time_to_timezone (g_date_time_new_from_unix_utc (due / S), tz);
 
@@ -201,7 +201,7 @@ test_breaker (void)
   g_assert_cmpint (hb_breaker_probe_delay (&b), ==, 20 * S);
   for (guint i = 0; i < 20; i++)
     hb_breaker_record (&b, TRUE);
-  g_assert_cmpint (hb_breaker_probe_delay (&b), ==, 5 * MIN);
+  g_assert_cmpint (hb_breaker_probe_delay (&b), ==, 5 * MINUTE);
 
   g_assert_true (hb_breaker_record (&b, FALSE));  /* an answer closes it */
   g_assert_false (b.open);

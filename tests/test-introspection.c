@@ -3,8 +3,7 @@
  *
  * The harness tests run a private bus alone, or with a stand-in daemon: this very program, run
  * with HB_TEST_STAND_IN=1, exports the generated Manager skeleton and owns org.crt.Heartbeat like
- * crt-heartbeatd does. The tests against the real daemon are registered only with
- * HB_TEST_WITH_DAEMON=1.
+ * crt-heartbeatd does. The last tests run the real daemon.
  */
 #include "config.h"
 
@@ -654,11 +653,8 @@ main (int argc, char **argv)
   g_test_add_func ("/harness/system-bus-policy", test_system_bus_policy);
   g_test_add_func ("/harness/stand-in-daemon", test_stand_in_daemon);
   g_test_add_func ("/introspection/compare-detects-differences", test_compare_detects_differences);
-  if (g_strcmp0 (g_getenv ("HB_TEST_WITH_DAEMON"), "1") == 0)
-    {
-      g_test_add_func ("/harness/fake-control", test_fake_control);
-      g_test_add_func ("/introspection/daemon", test_daemon_introspection);
-    }
+  g_test_add_func ("/harness/fake-control", test_fake_control);
+  g_test_add_func ("/introspection/daemon", test_daemon_introspection);
 
   return g_test_run ();
 }

@@ -363,6 +363,7 @@ test_invalid (Fixture *f, gconstpointer data)
   r2 = run (f);
   g_assert_cmpstr (hb_run_status_to_string (r2->status), ==, "invalid");
   g_assert_cmpstr (r2->reason, ==, "unknown-post");
+  g_assert_true (g_str_has_prefix (r2->summary, "invalid (unknown-post): "));
   g_assert_cmpint (ledger_rows (f), ==, 0);
   g_assert_cmpint (count (f, "SELECT count(*) FROM heartbeat_history WHERE success = 0"), ==, 2);
 }
@@ -411,11 +412,15 @@ static void
 test_db_failure (Fixture *f, gconstpointer data)
 {
   g_autoptr(HbRunResult) r = NULL;
+  GLogLevelFlags fatal;
 
+  /* The pipeline warns that the record failed: expected here. */
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   hb_store_set_fault (f->store, HB_STORE_FAULT_AFTER_LEDGER_WRITE);
   hb_fake_ollama_push_content (f->fake, "{\"action\":\"post\",\"title\":\"T\",\"content\":\"C\","
                                         "\"reasoning\":\"r\"}");
   r = run (f);
+  g_log_set_always_fatal (fatal);
   g_assert_cmpstr (hb_run_status_to_string (r->status), ==, "failed");
   g_assert_cmpstr (r->reason, ==, "db");
   g_assert_cmpint (r->ledger_id, ==, -1);
