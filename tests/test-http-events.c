@@ -50,6 +50,7 @@ test_two_clients (HbHttpFixture *f, gconstpointer data)
   g_autofree char *run_id = NULL;
   g_autoptr(HbHttpReply) set = NULL;
   g_autoptr(HbHttpReply) stop = NULL;
+  g_autoptr(HbHttpReply) start = NULL;
   g_autoptr(JsonObject) cfg_a = NULL;
   g_autoptr(JsonObject) cfg_b = NULL;
   g_autoptr(JsonObject) status = NULL;
@@ -74,6 +75,8 @@ test_two_clients (HbHttpFixture *f, gconstpointer data)
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (cfg_a, "config"),
                                                "every"), ==, 300);
 
+  start = hb_http_request (f, "POST", "/api/heartbeat/start", NULL, NULL);
+  g_assert_cmpuint (start->status, ==, 200);
   stop = hb_http_request (f, "POST", "/api/heartbeat/stop", NULL, NULL);
   g_assert_cmpuint (stop->status, ==, 200);
   status = hb_sse_client_wait (a, "status", NULL, NULL, HB_TEST_TIMEOUT_MS);

@@ -40,8 +40,11 @@ test_status (HbHttpFixture *f, gconstpointer data)
   g_assert_cmpstr (soup_message_headers_get_content_type (r->headers, NULL), ==,
                    "application/json");
   o = hb_http_object (r);
-  g_assert_true (json_object_get_boolean_member (o, "enabled"));
-  g_assert_true (json_object_get_boolean_member (o, "running"));
+  /* The scheduler starts as CRT_HEARTBEAT_ENABLED / [daemon] enabled say; "running" follows it. */
+  g_assert_cmpint (json_node_get_value_type (json_object_get_member (o, "enabled")), ==,
+                   G_TYPE_BOOLEAN);
+  g_assert_cmpint (json_object_get_boolean_member (o, "running"), ==,
+                   json_object_get_boolean_member (o, "enabled"));
   g_assert_cmpint (json_object_get_int_member (o, "check_interval_seconds"), ==, 1800);
   g_assert_cmpint (json_object_get_int_member (o, "active_runs"), ==, 0);
   g_assert_cmpint (json_object_get_int_member (o, "queued_runs"), ==, 0);
@@ -61,12 +64,17 @@ test_start_stop (HbHttpFixture *f, gconstpointer data)
     const char *message;
     gboolean enabled;
   } steps[] = {
+    { "/api/heartbeat/start", TRUE, "The scheduler started", TRUE },
     { "/api/heartbeat/stop", TRUE, "The scheduler stopped", FALSE },
     { "/api/heartbeat/stop", FALSE, "The scheduler is already stopped", FALSE },
     { "/api/heartbeat/start", TRUE, "The scheduler started", TRUE },
     { "/api/heartbeat/start", FALSE, "The scheduler is already running", TRUE },
   };
 
+  /* From a known state: stopped. */
+  g_autoptr(HbHttpReply) first = hb_http_request (f, "POST", "/api/heartbeat/stop", NULL, NULL);
+
+  g_assert_cmpuint (first->status, ==, 200);
   for (gsize i = 0; i < G_N_ELEMENTS (steps); i++)
     {
       g_autoptr(HbHttpReply) r = hb_http_request (f, "POST", steps[i].path, NULL, NULL);
@@ -399,6 +407,9 @@ test_errors (HbHttpFixture *f, gconstpointer data)
   g_autoptr(HbHttpReply) same = NULL;
   g_autoptr(HbHttpReply) status = NULL;
 
+  g_autoptr(HbHttpReply) start = hb_http_request (f, "POST", "/api/heartbeat/start", NULL, NULL);
+
+  g_assert_cmpuint (start->status, ==, 200);
   add_thread (f, "alpha", 201);
   for (gsize i = 0; i < G_N_ELEMENTS (error_cases); i++)
     {
