@@ -15,15 +15,16 @@ exists (gpointer user_data)
 }
 
 static gboolean
-process_done (gpointer user_data)
+flag_set (gpointer user_data)
 {
-  return g_subprocess_get_if_exited (user_data) || g_subprocess_get_if_signaled (user_data);
+  return *(gboolean *) user_data;
 }
 
 static void
 on_waited (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+  *(gboolean *) user_data = TRUE;
 }
 
 int
@@ -39,6 +40,7 @@ main (int argc, char **argv)
   g_autofree char *panel = NULL;
   g_autofree char *panel_env = NULL;
   g_autofree char *md = NULL;
+  gboolean exited = FALSE;
   int status;
 
   if (argc < 3)
@@ -81,11 +83,8 @@ main (int argc, char **argv)
       g_printerr ("Cannot run node: %s\n", error->message);
       return 77;
     }
-  g_subprocess_wait_async (node, NULL, on_waited, NULL);
-  /* The daemon is served from this main context's point of view only through its own process;
-   * waiting here keeps the harness' sources (logs, deadlines) alive. */
-  hb_test_wait_until (process_done, node, 480000);
-  if (!process_done (node))
+  g_subprocess_wait_async (node, NULL, on_waited, &exited);
+  if (!hb_test_wait_until (flag_set, &exited, 480000))
     {
       g_subprocess_force_exit (node);
       g_printerr ("The browser script did not finish in time\n");

@@ -365,8 +365,21 @@ function onRunCompleted(r) {
     ['action', r.action || '-'],
     ['summary', r.summary || r.error || ''],
   ], `run ${r.status}`);
-  if (r.thread_id === selected)
+  if (r.thread_id === selected) {
+    refreshThread(r.thread_id);
     loadHistory();
+  }
+}
+
+// The thread's last run changed: its summary line, not the form being edited.
+async function refreshThread(id) {
+  try {
+    const data = await api('GET', threadPath(id, 'config'));
+    if (id === selected)
+      renderThread(data);
+  } catch (e) {
+    showError(`Thread ${id}`, e);
+  }
 }
 
 function connectEvents() {

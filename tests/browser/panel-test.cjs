@@ -62,8 +62,13 @@ async function main() {
 
   try {
     await page.goto(url);
-    await page.locator('#status-state', { hasText: 'Running' }).waitFor();
-    check(true, 'the panel loads and shows the scheduler running');
+    await page.locator('#status-state', { hasText: /^(Running|Stopped)$/ }).waitFor();
+    check(true, 'the panel loads and shows the scheduler state');
+    if (await page.textContent('#status-state') === 'Stopped') {
+      await page.click('#start');
+      await page.locator('#status-state', { hasText: 'Running' }).waitFor();
+      check(true, 'Start starts the scheduler, and the panel says so');
+    }
     await page.locator('#feed-state', { hasText: 'live' }).waitFor();
     check(true, 'the live feed is connected');
 
