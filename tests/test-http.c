@@ -30,6 +30,18 @@ add_thread (HbHttpFixture *f, const char *id, guint want)
   g_assert_cmpstr (json_object_get_string_member (hb_http_object (r), "thread_id"), ==, id);
 }
 
+/* @method @path with @body is refused with 422 naming @field first. */
+static void
+assert_field_error (HbHttpFixture *f, const char *method, const char *path, const char *body,
+                    const char *field)
+{
+  g_autoptr(HbHttpReply) r = hb_http_request (f, method, path, body, NULL);
+
+  g_test_message ("%s %s %s", method, path, body != NULL ? body : "");
+  g_assert_cmpuint (r->status, ==, 422);
+  g_assert_cmpstr (hb_http_detail_field (r, 0), ==, field);
+}
+
 static void
 test_status (HbHttpFixture *f, gconstpointer data)
 {
@@ -96,9 +108,6 @@ static void
 test_threads (HbHttpFixture *f, gconstpointer data)
 {
   g_autoptr(HbHttpReply) list = NULL;
-  g_autoptr(HbHttpReply) bad = NULL;
-  g_autoptr(HbHttpReply) wrong = NULL;
-  g_autoptr(HbHttpReply) missing = NULL;
   JsonArray *threads;
 
   add_thread (f, "alpha", 201);
@@ -114,15 +123,9 @@ test_threads (HbHttpFixture *f, gconstpointer data)
                      member_object (json_array_get_object_element (threads, 0), "config"),
                      "every"), ==, 1800);
 
-  bad = hb_http_request (f, "POST", "/api/threads", "{\"thread_id\":\"\"}", NULL);
-  g_assert_cmpuint (bad->status, ==, 422);
-  g_assert_cmpstr (hb_http_detail_field (bad, 0), ==, "thread_id");
-  wrong = hb_http_request (f, "POST", "/api/threads", "{\"thread_id\":5}", NULL);
-  g_assert_cmpuint (wrong->status, ==, 422);
-  g_assert_cmpstr (hb_http_detail_field (wrong, 0), ==, "thread_id");
-  missing = hb_http_request (f, "POST", "/api/threads", "[1]", NULL);
-  g_assert_cmpuint (missing->status, ==, 422);
-  g_assert_cmpstr (hb_http_detail_field (missing, 0), ==, "body");
+  assert_field_error (f, "POST", "/api/threads", "{\"thread_id\":\"\"}", "thread_id");
+  assert_field_error (f, "POST", "/api/threads", "{\"thread_id\":5}", "thread_id");
+  assert_field_error (f, "POST", "/api/threads", "[1]", "body");
 }
 
 static gint64
@@ -279,16 +282,10 @@ test_run_now_and_history (HbHttpFixture *f, gconstpointer data)
   g_assert_cmpuint (json_array_get_length (activities (one)), ==, 1);
   g_assert_cmpint (json_object_get_int_member (hb_http_object (one), "total_runs"), ==, 2);
 
-  for (guint i = 0; i < 3; i++)
-    {
-      const char *paths[] = { "/api/threads/alpha/heartbeat/history?limit=0",
-                              "/api/threads/alpha/heartbeat/history?limit=abc",
-                              "/api/threads/alpha/heartbeat/history?limit=100000" };
-      g_autoptr(HbHttpReply) r = hb_http_request (f, "GET", paths[i], NULL, NULL);
-
-      g_assert_cmpuint (r->status, ==, 422);
-      g_assert_cmpstr (hb_http_detail_field (r, 0), ==, "limit");
-    }
+  assert_field_error (f, "GET", "/api/threads/alpha/heartbeat/history?limit=0", NULL, "limit");
+  assert_field_error (f, "GET", "/api/threads/alpha/heartbeat/history?limit=abc", NULL, "limit");
+  assert_field_error (f, "GET", "/api/threads/alpha/heartbeat/history?limit=100000", NULL,
+                      "limit");
 }
 
 static void
@@ -333,8 +330,6 @@ test_heartbeat_md (HbHttpFixture *f, gconstpointer data)
   g_autoptr(HbHttpReply) got = NULL;
   g_autoptr(HbHttpReply) set = NULL;
   g_autoptr(HbHttpReply) again = NULL;
-  g_autoptr(HbHttpReply) wrong = NULL;
-  g_autoptr(HbHttpReply) absent = NULL;
 
   got = hb_http_request (f, "GET", "/api/heartbeat/heartbeat.md", NULL, NULL);
   g_assert_cmpuint (got->status, ==, 200);
@@ -357,12 +352,8 @@ test_heartbeat_md (HbHttpFixture *f, gconstpointer data)
   again = hb_http_request (f, "GET", "/api/heartbeat/heartbeat.md", NULL, NULL);
   g_assert_cmpstr (json_object_get_string_member (hb_http_object (again), "content"), ==, content);
 
-  wrong = hb_http_request (f, "POST", "/api/heartbeat/heartbeat.md", "{\"content\":5}", NULL);
-  g_assert_cmpuint (wrong->status, ==, 422);
-  g_assert_cmpstr (hb_http_detail_field (wrong, 0), ==, "content");
-  absent = hb_http_request (f, "POST", "/api/heartbeat/heartbeat.md", "{}", NULL);
-  g_assert_cmpuint (absent->status, ==, 422);
-  g_assert_cmpstr (hb_http_detail_field (absent, 0), ==, "content");
+  assert_field_error (f, "POST", "/api/heartbeat/heartbeat.md", "{\"content\":5}", "content");
+  assert_field_error (f, "POST", "/api/heartbeat/heartbeat.md", "{}", "content");
 }
 
 static void
