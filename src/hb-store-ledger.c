@@ -211,6 +211,9 @@ hb_store_ledger_apply (HbStore *self, const HbDecision *dec, const HbBudgets *bu
       r->notify = FALSE;
       hb_run_result_set_string (&r->reason, reason);
       hb_run_result_set_string (&r->error, message);
+      /* The summary must not claim the refused action. */
+      g_free (r->summary);
+      r->summary = g_strdup_printf ("invalid (%s): %s", reason, message);
       return TRUE;
     }
   if (r->status == HB_RUN_STATUS_DRY_RUN)

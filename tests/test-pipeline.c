@@ -363,6 +363,7 @@ test_invalid (Fixture *f, gconstpointer data)
   r2 = run (f);
   g_assert_cmpstr (hb_run_status_to_string (r2->status), ==, "invalid");
   g_assert_cmpstr (r2->reason, ==, "unknown-post");
+  g_assert_true (g_str_has_prefix (r2->summary, "invalid (unknown-post): "));
   g_assert_cmpint (ledger_rows (f), ==, 0);
   g_assert_cmpint (count (f, "SELECT count(*) FROM heartbeat_history WHERE success = 0"), ==, 2);
 }
