@@ -58,4 +58,7 @@ HbTestCommandResult *hb_system_bus_gdbus_call_as (HbSystemBus *sb, uid_t uid,
  * database's rows, HEARTBEAT.md and the fake Ollama's request count. */
 char *hb_system_bus_snapshot (HbSystemBus *sb);
 
+/* The test case of test-system-agent.c (an authentication agent sees interactive calls). */
+void hb_system_test_interactive_authorization (void);
+
 G_END_DECLS

@@ -571,6 +571,7 @@ main (int argc, char **argv)
   g_test_add_func ("/system/unprivileged-refused", test_unprivileged_refused);
   g_test_add_func ("/system/unprivileged-reads", test_unprivileged_reads);
   g_test_add_func ("/system/root-allowed", test_root_allowed);
+  g_test_add_func ("/system/interactive-authorization", hb_system_test_interactive_authorization);
   status = g_test_run ();
 
   if (created)
