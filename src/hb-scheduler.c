@@ -291,7 +291,6 @@ on_run_done (GObject *source, GAsyncResult *res, gpointer user_data)
           t->failures = 0;
           t->retry_at = 0;
         }
-      g_signal_emit (self, signals[SIGNAL_RUN_COMPLETED], 0, t, result);
     }
 
   if (!self->shutting_down)
@@ -307,6 +306,9 @@ on_run_done (GObject *source, GAsyncResult *res, gpointer user_data)
         changed |= HB_THREAD_CHANGED_SCHEDULE;
     }
   thread_changed (self, t, changed);
+  /* After the property changes, so that whoever sees the signal reads fresh properties. */
+  if (result != NULL)
+    g_signal_emit (self, signals[SIGNAL_RUN_COMPLETED], 0, t, result);
 
   g_hash_table_remove (self->running, t);
   pump (self);
