@@ -458,6 +458,23 @@ append_sorted_lines (GString *out, GPtrArray *lines)
     g_string_append_printf (out, "%s\n", (const char *) lines->pdata[i]);
 }
 
+/* "PATH IFACE.NAME = VALUE" for each property in @props (a{sv}). */
+static void
+add_property_lines (GPtrArray *lines, const char *path, const char *iface, GVariant *props)
+{
+  GVariantIter iter;
+  const char *name;
+  GVariant *value;
+
+  g_variant_iter_init (&iter, props);
+  while (g_variant_iter_loop (&iter, "{&sv}", &name, &value))
+    {
+      g_autofree char *text = g_variant_print (value, TRUE);
+
+      g_ptr_array_add (lines, g_strdup_printf ("%s %s.%s = %s", path, iface, name, text));
+    }
+}
+
 /* One line per property of every object, sorted, so that dictionary order does not matter. */
 static void
 append_objects (HbSystemBus *sb, GString *out)
@@ -465,9 +482,9 @@ append_objects (HbSystemBus *sb, GString *out)
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) objects = NULL;
   g_autoptr(GVariant) manager = NULL;
+  g_autoptr(GVariant) props = NULL;
   g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GVariantIter) iter = NULL;
-  g_autoptr(GVariant) props = NULL;
   const char *path;
   GVariant *ifaces;
 
@@ -475,49 +492,24 @@ append_objects (HbSystemBus *sb, GString *out)
                                 "GetAll", g_variant_new ("(s)", HB_TEST_MANAGER_IFACE),
                                 G_VARIANT_TYPE ("(a{sv})"), &error);
   g_assert_no_error (error);
+  props = g_variant_get_child_value (manager, 0);
+  add_property_lines (lines, HB_TEST_MANAGER_PATH, HB_TEST_MANAGER_IFACE, props);
+
   objects = hb_system_bus_call (sb, HB_TEST_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
                                 "GetManagedObjects", NULL, G_VARIANT_TYPE ("(a{oa{sa{sv}}})"),
                                 &error);
   g_assert_no_error (error);
-
-  props = g_variant_get_child_value (manager, 0);
   g_variant_get (objects, "(a{oa{sa{sv}}})", &iter);
   while (g_variant_iter_loop (iter, "{&o@a{sa{sv}}}", &path, &ifaces))
     {
-      GVariantIter i2;
+      GVariantIter by_iface;
       const char *iface;
       GVariant *p;
 
-      g_variant_iter_init (&i2, ifaces);
-      while (g_variant_iter_loop (&i2, "{&s@a{sv}}", &iface, &p))
-        {
-          GVariantIter i3;
-          const char *name;
-          GVariant *value;
-
-          g_variant_iter_init (&i3, p);
-          while (g_variant_iter_loop (&i3, "{&sv}", &name, &value))
-            {
-              g_autofree char *text = g_variant_print (value, TRUE);
-
-              g_ptr_array_add (lines, g_strdup_printf ("%s %s.%s = %s", path, iface, name, text));
-            }
-        }
+      g_variant_iter_init (&by_iface, ifaces);
+      while (g_variant_iter_loop (&by_iface, "{&s@a{sv}}", &iface, &p))
+        add_property_lines (lines, path, iface, p);
     }
-  {
-    GVariantIter i4;
-    const char *name;
-    GVariant *value;
-
-    g_variant_iter_init (&i4, props);
-    while (g_variant_iter_loop (&i4, "{&sv}", &name, &value))
-      {
-        g_autofree char *text = g_variant_print (value, TRUE);
-
-        g_ptr_array_add (lines, g_strdup_printf ("%s %s.%s = %s", HB_TEST_MANAGER_PATH,
-                                                 HB_TEST_MANAGER_IFACE, name, text));
-      }
-  }
   append_sorted_lines (out, lines);
 }
 

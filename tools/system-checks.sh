@@ -63,7 +63,7 @@ for source, target in sorted(installed.items()):
     if not inside and not any(target.startswith(d.rstrip("/") + "/") for d in moved):
         print(f"{target} (from {source}) is outside the prefix {prefix}", file=sys.stderr)
         bad += 1
-    if not os.path.isfile(destdir + target):
+    if not os.path.exists(destdir + target):
         print(f"{target} is not in the DESTDIR", file=sys.stderr)
         bad += 1
     if target.endswith("/crt-heartbeat.service") and "/systemd/" in target:
@@ -109,7 +109,12 @@ root=$work/root
 mkdir -p "$root/usr/lib/systemd" "$root/etc/systemd/system"
 cp -a /usr/lib/systemd/system "$root/usr/lib/systemd/"
 cp -a "$destdir/." "$root/"
-verify_out=$(systemd-analyze verify --root="$root" "$unit" 2>&1)
+# Documentation= man pages are looked up with the host's man, so point it at the installed ones;
+# without man-db there is nothing to look them up with.
+man_check=--man=yes
+command -v man >/dev/null || { man_check=--man=no; echo "No man-db here: Documentation= not checked"; }
+verify_out=$(MANPATH=$root$prefix/share/man systemd-analyze verify "$man_check" --root="$root" \
+             "$unit" 2>&1)
 verify_rc=$?
 if [ $verify_rc -ne 0 ] || [ -n "$verify_out" ]; then
   # Unknown keys are only warnings for systemd: any output counts as a failure here.
