@@ -1,9 +1,10 @@
 /* test-system-bus.h: a system bus as the daemon meets it when installed, for test-system.c.
  *
  * A system-type dbus-daemon (deny by default) with the project's built bus policy and polkit's;
- * the real polkitd on it, as the polkitd user, reading the project's built actions (bind-mounted
- * over /usr/share/polkit-1/actions in a mount namespace of its own, so the host's polkit is left
- * alone); and a test variant of the activation file whose Exec= starts the built daemon as the
+ * the real polkitd on it (started as root, it becomes the polkitd user itself), reading the
+ * project's built actions, bind-mounted over /usr/share/polkit-1/actions in a mount namespace of
+ * its own so that the host's polkit is left alone (polkitd has no option to read them elsewhere);
+ * and a test variant of the activation file whose Exec= starts the built daemon as the
  * service user, with its state in the test's temporary directory.
  */
 #pragma once
