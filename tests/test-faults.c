@@ -46,6 +46,17 @@ thread_name (guint i)
 }
 
 static void
+add_threads (GDBusConnection *conn, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = thread_name (i);
+
+      faults_add_thread (conn, id);
+    }
+}
+
+static void
 run_all (GDBusConnection *conn)
 {
   for (guint i = 0; i < N_THREADS; i++)
@@ -140,12 +151,7 @@ test_crash_safety (void)
   push_random_steps (env, CRASH_RUNS + 300);
   c.daemon = hb_test_daemon_start (env, &opts, &error);
   g_assert_no_error (error);
-  for (guint i = 0; i < N_THREADS; i++)
-    {
-      g_autofree char *id = thread_name (i);
-
-      faults_add_thread (conn, id);
-    }
+  add_threads (conn, N_THREADS);
   sub = g_dbus_connection_signal_subscribe (conn, HB_TEST_BUS_NAME, HB_TEST_MANAGER_IFACE,
                                             "HeartbeatCompleted", HB_TEST_MANAGER_PATH, NULL,
                                             G_DBUS_SIGNAL_FLAGS_NONE, on_churn_completed, &c,
@@ -282,12 +288,7 @@ test_lock_contention (void)
   hb_test_daemon_start (env, &opts, &error);
   g_assert_no_error (error);
   runs = faults_runs_new (conn);
-  for (guint i = 0; i < 4; i++)
-    {
-      g_autofree char *id = thread_name (i);
-
-      faults_add_thread (conn, id);
-    }
+  add_threads (conn, 4);
 
   thread = g_thread_new ("write-lock", hold_write_lock, &locker);
   {
