@@ -3,8 +3,8 @@
 
 #include "test-faults-common.h"
 
-static sqlite3 *
-open_ro (const char *db_path)
+sqlite3 *
+faults_db_open (const char *db_path)
 {
   sqlite3 *db = NULL;
 
@@ -17,7 +17,7 @@ open_ro (const char *db_path)
 gint64
 faults_db_int (const char *db_path, const char *sql)
 {
-  sqlite3 *db = open_ro (db_path);
+  sqlite3 *db = faults_db_open (db_path);
   sqlite3_stmt *stmt = NULL;
   gint64 v;
 
@@ -55,7 +55,7 @@ dump_table (sqlite3 *db, const char *table, GString *out)
 char *
 faults_db_dump (const char *db_path)
 {
-  sqlite3 *db = open_ro (db_path);
+  sqlite3 *db = faults_db_open (db_path);
   sqlite3_stmt *stmt = NULL;
   g_autoptr(GPtrArray) tables = g_ptr_array_new_with_free_func (g_free);
   GString *out = g_string_new (NULL);
@@ -199,4 +199,53 @@ faults_result_string (GVariant *result, const char *key)
 
   g_variant_lookup (result, key, "&s", &s);
   return s;
+}
+
+guint64
+faults_result_time (GVariant *result, const char *key)
+{
+  guint64 t = 0;
+
+  g_variant_lookup (result, key, "t", &t);
+  return t;
+}
+
+gboolean
+faults_daemon_answers (GDBusConnection *conn, GError **error)
+{
+  g_autoptr(GVariant) ping = NULL;
+  g_autoptr(GVariant) version = NULL;
+
+  ping = g_dbus_connection_call_sync (conn, HB_TEST_BUS_NAME, HB_TEST_MANAGER_PATH,
+                                      "org.freedesktop.DBus.Peer", "Ping", NULL, NULL,
+                                      G_DBUS_CALL_FLAGS_NO_AUTO_START, HB_TEST_TIMEOUT_MS, NULL,
+                                      error);
+  if (ping == NULL)
+    return FALSE;
+  version = hb_test_get_property (conn, HB_TEST_BUS_NAME, HB_TEST_MANAGER_PATH,
+                                  HB_TEST_MANAGER_IFACE, "Version", error);
+  return version != NULL;
+}
+
+gboolean
+faults_text_is_escaped (const char *text)
+{
+  static const char *const entities[] = { "&amp;", "&lt;", "&gt;", "&quot;", "&#39;" };
+
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      gboolean known = FALSE;
+
+      if (*p == '<' || *p == '>' || *p == '"' || *p == '\'')
+        return FALSE;
+      if (*p != '&')
+        continue;
+      for (gsize i = 0; i < G_N_ELEMENTS (entities) && !known; i++)
+        known = g_str_has_prefix (p, entities[i]);
+      if (!known)
+        return FALSE;
+    }
+  return TRUE;
 }

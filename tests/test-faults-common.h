@@ -8,6 +8,8 @@
 
 G_BEGIN_DECLS
 
+/* A read-only connection of the test's own (aborts on errors); close with sqlite3_close(). */
+sqlite3 *faults_db_open (const char *db_path);
 /* A single number from @sql on the database (read-only connection); aborts on errors. */
 gint64 faults_db_int (const char *db_path, const char *sql);
 /* Every row of every table, in a stable order, as text: equal dumps mean an unchanged database. */
@@ -37,5 +39,15 @@ void faults_add_thread (GDBusConnection *conn, const char *thread_id);
 
 /* A string member of a result, "" when absent. */
 const char *faults_result_string (GVariant *result, const char *key);
+/* A "t" (microseconds) member of a result, 0 when absent. */
+guint64 faults_result_time (GVariant *result, const char *key);
+
+/* Whether the daemon still answers on the bus: org.freedesktop.DBus.Peer.Ping and a Get of the
+ * Manager's Version, each within the default deadline. */
+gboolean faults_daemon_answers (GDBusConnection *conn, GError **error);
+
+/* Is @text stored as the sanitiser writes it: valid UTF-8, no raw < > " ', and every & the start
+ * of one of the entities it writes (&amp; &lt; &gt; &quot; &#39;)? */
+gboolean faults_text_is_escaped (const char *text);
 
 G_END_DECLS
