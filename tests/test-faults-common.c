@@ -1,6 +1,8 @@
 /* test-faults-common.c: helpers of the fault tests. */
 #include "config.h"
 
+#include <string.h>
+
 #include "test-faults-common.h"
 
 sqlite3 *
@@ -28,6 +30,47 @@ faults_db_int (const char *db_path, const char *sql)
   sqlite3_finalize (stmt);
   sqlite3_close (db);
   return v;
+}
+
+typedef struct {
+  const char *db_path;
+  const char *sql;
+  gint64 want;
+} DbWait;
+
+static gboolean
+db_reached (gpointer user_data)
+{
+  DbWait *w = user_data;
+
+  return faults_db_int (w->db_path, w->sql) == w->want;
+}
+
+static gboolean
+db_tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+faults_wait_db_int (const char *db_path, const char *sql, gint64 want, guint timeout_ms)
+{
+  DbWait w = { db_path, sql, want };
+  guint id = g_timeout_add (10, db_tick, NULL);
+  gboolean ok = hb_test_wait_until (db_reached, &w, timeout_ms);
+
+  g_source_remove (id);
+  return ok;
+}
+
+gboolean
+faults_wait_db_settled (const char *db_path)
+{
+  return faults_wait_db_int (db_path, "SELECT COUNT(*) FROM thread_sessions"
+                                      " WHERE heartbeat_last_run IS NOT NULL AND"
+                                      " (heartbeat_next_due IS NULL OR"
+                                      "  heartbeat_next_due <= heartbeat_last_run)", 0,
+                             HB_TEST_TIMEOUT_MS);
 }
 
 static void
@@ -77,6 +120,32 @@ faults_db_dump (const char *db_path)
     dump_table (db, tables->pdata[i], out);
   sqlite3_close (db);
   return g_string_free (out, FALSE);
+}
+
+char *
+faults_dump_difference (const char *before, const char *after)
+{
+  g_auto(GStrv) a = g_strsplit (before, "\n", -1);
+  g_auto(GStrv) b = g_strsplit (after, "\n", -1);
+
+  for (guint i = 0; a[i] != NULL || b[i] != NULL; i++)
+    {
+      if (a[i] != NULL && b[i] != NULL && g_str_equal (a[i], b[i]))
+        continue;
+      {
+        const char *x = a[i] != NULL ? a[i] : "(end)";
+        const char *y = b[i] != NULL ? b[i] : "(end)";
+        gsize k = 0;
+
+        /* From a little before the first differing character. */
+        while (x[k] != '\0' && x[k] == y[k])
+          k++;
+        k = k > 40 ? k - 40 : 0;
+        return g_strdup_printf ("line %u: before \"...%.200s\", after \"...%.200s\"", i + 1,
+                                x + MIN (k, strlen (x)), y + MIN (k, strlen (y)));
+      }
+    }
+  return NULL;
 }
 
 const char *const *

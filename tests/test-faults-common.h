@@ -12,8 +12,16 @@ G_BEGIN_DECLS
 sqlite3 *faults_db_open (const char *db_path);
 /* A single number from @sql on the database (read-only connection); aborts on errors. */
 gint64 faults_db_int (const char *db_path, const char *sql);
+/* Wait until @sql gives @want, looking every few milliseconds (another process writes). */
+gboolean faults_wait_db_int (const char *db_path, const char *sql, gint64 want, guint timeout_ms);
+/* Wait until the scheduler has stored the next due time of every thread that has run: it does so
+ * after announcing the run, so a dump taken earlier would see it change. */
+gboolean faults_wait_db_settled (const char *db_path);
 /* Every row of every table, in a stable order, as text: equal dumps mean an unchanged database. */
 char *faults_db_dump (const char *db_path);
+
+/* The first line where two dumps differ, both versions, for a failure message (NULL if equal). */
+char *faults_dump_difference (const char *before, const char *after);
 
 /* Write @ini as the daemon's configuration file; returns the argument vector to pass. */
 const char *const *faults_config_args (HbTestEnv *env, const char *ini);

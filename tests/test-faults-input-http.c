@@ -313,6 +313,7 @@ test_bad_http_input (HbHttpFixture *f, gconstpointer data)
     g_assert_cmpuint (set->status, ==, 200);
     g_assert_cmpuint (run->status, ==, 200);
   }
+  g_assert_true (faults_wait_db_settled (hb_test_env_get_db_path (f->env)));
   before = faults_db_dump (db);
 
   for (gsize i = 0; i < G_N_ELEMENTS (raw_cases); i++)
@@ -359,7 +360,11 @@ test_bad_http_input (HbHttpFixture *f, gconstpointer data)
                             error->message);
   after = faults_db_dump (db);
   if (g_strcmp0 (before, after) != 0)
-    g_string_append (problems, "the database changed\n");
+    {
+      g_autofree char *diff = faults_dump_difference (before, after);
+
+      g_string_append_printf (problems, "the database changed: %s\n", diff);
+    }
   if (problems->len > 0)
     g_test_fail_printf ("%s", problems->str);
 }

@@ -373,6 +373,7 @@ test_bad_dbus_input (void)
   g_assert_cmpstr (faults_result_string (faults_runs_wait (runs, run_id, 0), "status"), ==,
                    "acted");
 
+  g_assert_true (faults_wait_db_settled (hb_test_env_get_db_path (env)));
   before = faults_db_dump (hb_test_env_get_db_path (env));
   md_before = read_md (env);
 
@@ -397,7 +398,11 @@ test_bad_dbus_input (void)
   after = faults_db_dump (hb_test_env_get_db_path (env));
   md_after = read_md (env);
   if (g_strcmp0 (before, after) != 0)
-    g_string_append (problems, "the database changed\n");
+    {
+      g_autofree char *diff = faults_dump_difference (before, after);
+
+      g_string_append_printf (problems, "the database changed: %s\n", diff);
+    }
   if (g_strcmp0 (md_before, md_after) != 0)
     g_string_append (problems, "HEARTBEAT.md changed\n");
   if (problems->len > 0)
