@@ -150,10 +150,13 @@ hb_thread_config_resolve_object (const HbThreadConfig *defaults, JsonObject *ove
   return hb_resolve_internal (defaults, overrides, TRUE, NULL);
 }
 
-/* json-glib says "<data>:3:4: Parse error: unexpected ..."; we say where in plainer words. */
+/* json-glib says "<data>:3:4: Parse error: unexpected ..."; we say where in plainer words. Its
+ * message may quote a token cut in the middle of a UTF-8 sequence, and ours ends up in a D-Bus
+ * string property, so it is made valid first. */
 static char *
-hb_describe_json_error (const char *message)
+hb_describe_json_error (const char *raw_message)
 {
+  g_autofree char *message = g_utf8_make_valid (raw_message, -1);
   const char *p = message;
   char *endp = NULL;
   guint64 line;

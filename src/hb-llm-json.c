@@ -68,6 +68,45 @@ hb_json_get_bool (JsonObject *obj, const char *member, gboolean fallback)
   return node != NULL ? json_node_get_boolean (node) : fallback;
 }
 
+gboolean
+hb_json_text_has_trailing_container (const char *text, gsize len)
+{
+  gsize depth = 0;
+  gboolean in_string = FALSE;
+  gboolean seen_value = FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '{' || c == '[')
+        {
+          if (depth == 0 && seen_value)
+            return TRUE;
+          depth++;
+        }
+      else if (c == '}' || c == ']')
+        {
+          if (depth > 0 && --depth == 0)
+            seen_value = TRUE;
+        }
+      else
+        {
+          in_string = c == '"';
+          if (depth == 0 && !g_ascii_isspace (c))
+            seen_value = TRUE;
+        }
+    }
+  return FALSE;
+}
+
 JsonObject *
 hb_llm_parse_object (const char *body, gsize len, const char *what, GError **error)
 {
@@ -75,10 +114,18 @@ hb_llm_parse_object (const char *body, gsize len, const char *what, GError **err
   g_autoptr(GError) local = NULL;
   JsonNode *root;
 
+  if (body != NULL && hb_json_text_has_trailing_container (body, len))
+    {
+      g_set_error (error, HB_LLM_ERROR, HB_LLM_ERROR_PROTOCOL,
+                   "%s is not JSON: more than one value", what);
+      return NULL;
+    }
   if (len > G_MAXSSIZE || !json_parser_load_from_data (parser, body, (gssize) len, &local))
     {
-      g_set_error (error, HB_LLM_ERROR, HB_LLM_ERROR_PROTOCOL, "%s is not JSON: %s", what,
-                   local != NULL ? local->message : "too long");
+      /* json-glib may quote a token cut inside a UTF-8 sequence; our messages reach D-Bus. */
+      g_autofree char *why = g_utf8_make_valid (local != NULL ? local->message : "too long", -1);
+
+      g_set_error (error, HB_LLM_ERROR, HB_LLM_ERROR_PROTOCOL, "%s is not JSON: %s", what, why);
       return NULL;
     }
   root = json_parser_get_root (parser);
