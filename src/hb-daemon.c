@@ -7,6 +7,7 @@
 #include "hb-clock.h"
 #include "hb-daemon.h"
 #include "hb-dbus.h"
+#include "hb-http.h"
 #include "hb-service.h"
 
 #define BUS_NAME "org.crt.Heartbeat"
@@ -141,6 +142,7 @@ hb_daemon_run (HbPipeline *pipeline, HbDaemonConfig *config, const HbDaemonOptio
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(HbService) service = NULL;
   g_autoptr(HbDbus) dbus = NULL;
+  g_autoptr(HbHttp) http = NULL;
   g_autoptr(GDBusConnection) connection = NULL;
   g_autoptr(GDBusConnection) system_bus = NULL;
   g_autoptr(HbClockWatch) clock = NULL;
@@ -149,6 +151,8 @@ hb_daemon_run (HbPipeline *pipeline, HbDaemonConfig *config, const HbDaemonOptio
   Daemon d = { 0 };
   guint sigterm, sigint, sigusr1;
   const char *url = hb_llm_client_get_settings (hb_pipeline_get_llm (pipeline))->base_url;
+  const char *http_listen = options->http_listen != NULL ? options->http_listen
+                                                         : config->http_listen;
 
   connection = g_bus_get_sync (options->session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, NULL,
                                &error);
@@ -180,6 +184,20 @@ hb_daemon_run (HbPipeline *pipeline, HbDaemonConfig *config, const HbDaemonOptio
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);
       d.status = 1;
       goto out;
+    }
+
+  /* Before the name: once a client sees the name, the bridge is listening too. */
+  if (http_listen != NULL && http_listen[0] != '\0')
+    {
+      HbHttpOptions http_options = { http_listen, NULL, NULL, options->http_url_file };
+
+      http = hb_http_new (service, &http_options, &error);
+      if (http == NULL)
+        {
+          g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+          d.status = 1;
+          goto out;
+        }
     }
 
   if (options->replace)

@@ -9,6 +9,8 @@ typedef struct {
   gboolean session;      /* the session bus instead of the system bus */
   gboolean replace;      /* take the name from a running instance */
   const char *backend_url;
+  const char *http_listen;   /* --http=ADDR:PORT; NULL: the config file's [http] listen */
+  const char *http_url_file; /* --http-url-file: write the bridge's URL there */
 } HbDaemonOptions;
 
 /* Serve until SIGTERM/SIGINT or until the name is taken over. Returns the exit status: 0 after a

@@ -102,7 +102,7 @@ actions_variant (const char *json)
 }
 
 static GVariant *
-property_value (HbThread *t, const char *name)
+property_value (HbThread *t, const char *name, gboolean stopped)
 {
   const HbThreadConfig *c = t->config;
 
@@ -144,15 +144,16 @@ property_value (HbThread *t, const char *name)
     return g_variant_new_string (t->last_summary);
   if (g_str_equal (name, "LastActions"))
     return actions_variant (t->last_actions_json);
+  /* While the scheduler is stopped nothing is going to run. */
   if (g_str_equal (name, "NextRun"))
-    return g_variant_new_uint64 ((guint64) MAX (t->next_run, 0));
+    return g_variant_new_uint64 (stopped ? 0 : (guint64) MAX (t->next_run, 0));
   if (g_str_equal (name, "SkipReason"))
-    return g_variant_new_string (t->skip_reason);
+    return g_variant_new_string (stopped && t->config->enabled ? "stopped" : t->skip_reason);
   return NULL;
 }
 
 static GVariant *
-properties_of (HbThread *t, guint groups, gboolean all)
+properties_of (HbThread *t, guint groups, gboolean all, gboolean stopped)
 {
   GVariantBuilder b;
 
@@ -160,25 +161,26 @@ properties_of (HbThread *t, guint groups, gboolean all)
   for (guint i = 0; i < G_N_ELEMENTS (properties); i++)
     if (all || (properties[i].group & groups) != 0)
       g_variant_builder_add (&b, "{sv}", properties[i].property,
-                             property_value (t, properties[i].property));
+                             property_value (t, properties[i].property, stopped));
   return g_variant_builder_end (&b);
 }
 
 GVariant *
-hb_dbus_thread_properties (HbThread *t)
+hb_dbus_thread_properties (HbThread *t, gboolean stopped)
 {
-  return properties_of (t, 0, TRUE);
+  return properties_of (t, 0, TRUE, stopped);
 }
 
 void
-hb_dbus_thread_emit_changed (GDBusConnection *connection, HbThread *t, guint what)
+hb_dbus_thread_emit_changed (GDBusConnection *connection, HbThread *t, guint what,
+                             gboolean stopped)
 {
   if (what == 0)
     return;
   g_dbus_connection_emit_signal (connection, NULL, t->object_path,
                                  "org.freedesktop.DBus.Properties", "PropertiesChanged",
                                  g_variant_new ("(s@a{sv}@as)", THREAD_IFACE,
-                                                properties_of (t, what, FALSE),
+                                                properties_of (t, what, FALSE, stopped),
                                                 g_variant_new_strv (NULL, 0)),
                                  NULL);
 }
@@ -462,7 +464,8 @@ get_property (GDBusConnection *connection, const char *sender, const char *objec
       g_set_error (error, HB_ERROR, HB_ERROR_UNKNOWN_THREAD, "No thread at %s", object_path);
       return NULL;
     }
-  value = property_value (t, property_name);
+  value = property_value (t, property_name,
+                          !hb_scheduler_get_enabled (hb_service_get_scheduler (ctx->service)));
   if (value == NULL)
     g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "No property %s",
                  property_name);

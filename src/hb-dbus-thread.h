@@ -14,10 +14,12 @@ typedef struct {
 
 const GDBusInterfaceVTable *hb_dbus_thread_vtable (void);
 
-/* All properties of @thread as a{sv} (floating). */
-GVariant *hb_dbus_thread_properties (HbThread *thread);
+/* All properties of @thread as a{sv} (floating). @stopped: the scheduler is stopped (NextRun 0,
+ * SkipReason "stopped"). */
+GVariant *hb_dbus_thread_properties (HbThread *thread, gboolean stopped);
 
 /* Emit PropertiesChanged for the groups in @what (HbThreadChanged flags). */
-void hb_dbus_thread_emit_changed (GDBusConnection *connection, HbThread *thread, guint what);
+void hb_dbus_thread_emit_changed (GDBusConnection *connection, HbThread *thread, guint what,
+                                  gboolean stopped);
 
 G_END_DECLS

@@ -29,6 +29,7 @@ struct _HbDbus
   GHashTable *dirty;      /* HbThread* -> flags: PropertiesChanged to send */
   guint flush_id;
   gboolean threads_dirty;
+  gboolean stopped;        /* as last told to clients */
 };
 
 G_DEFINE_FINAL_TYPE (HbDbus, hb_dbus, G_TYPE_OBJECT)
@@ -91,7 +92,7 @@ flush (gpointer user_data)
       HbThread *t = key;
 
       if (!t->removed)
-        hb_dbus_thread_emit_changed (self->connection, t, GPOINTER_TO_UINT (value));
+        hb_dbus_thread_emit_changed (self->connection, t, GPOINTER_TO_UINT (value), self->stopped);
     }
   g_hash_table_remove_all (self->dirty);
   if (self->threads_dirty)
@@ -125,7 +126,7 @@ on_thread_added (HbService *service, HbThread *t, HbDbus *self)
   GVariantBuilder ifaces;
 
   g_variant_builder_init (&ifaces, G_VARIANT_TYPE ("a{sa{sv}}"));
-  g_variant_builder_add (&ifaces, "{s@a{sv}}", THREAD_IFACE, hb_dbus_thread_properties (t));
+  g_variant_builder_add (&ifaces, "{s@a{sv}}", THREAD_IFACE, hb_dbus_thread_properties (t, self->stopped));
   g_dbus_connection_emit_signal (self->connection, NULL, MANAGER_PATH, OM_IFACE, "InterfacesAdded",
                                  g_variant_new ("(oa{sa{sv}})", t->object_path, &ifaces), NULL);
   self->threads_dirty = TRUE;
@@ -157,16 +158,30 @@ on_run_completed (HbService *service, HbThread *t, const HbRunResult *r, HbDbus 
   if (g_hash_table_contains (self->dirty, t))
     {
       hb_dbus_thread_emit_changed (self->connection, t,
-                                   GPOINTER_TO_UINT (g_hash_table_lookup (self->dirty, t)));
+                                   GPOINTER_TO_UINT (g_hash_table_lookup (self->dirty, t)),
+                                   self->stopped);
       g_hash_table_remove (self->dirty, t);
     }
   hb_exported_manager_emit_heartbeat_completed (self->manager, t->id, hb_run_result_to_variant (r));
 }
 
+static void on_thread_changed (HbService *service, HbThread *t, guint what, HbDbus *self);
+
 static void
 on_state_changed (HbService *service, HbDbus *self)
 {
+  gboolean stopped = !hb_scheduler_get_enabled (hb_service_get_scheduler (service));
+
   sync_manager (self);
+  if (stopped != self->stopped)
+    {
+      /* Start and Stop change every thread's NextRun and SkipReason. */
+      g_autoptr(GPtrArray) threads = hb_service_list (service);
+
+      self->stopped = stopped;
+      for (guint i = 0; i < threads->len; i++)
+        on_thread_changed (service, threads->pdata[i], HB_THREAD_CHANGED_SCHEDULE, self);
+    }
 }
 
 /* ---- ObjectManager --------------------------------------------------------------------------- */
@@ -188,7 +203,7 @@ om_method_call (GDBusConnection *connection, const char *sender, const char *obj
       g_variant_builder_open (&objects, G_VARIANT_TYPE ("{oa{sa{sv}}}"));
       g_variant_builder_add (&objects, "o", t->object_path);
       g_variant_builder_open (&objects, G_VARIANT_TYPE ("a{sa{sv}}"));
-      g_variant_builder_add (&objects, "{s@a{sv}}", THREAD_IFACE, hb_dbus_thread_properties (t));
+      g_variant_builder_add (&objects, "{s@a{sv}}", THREAD_IFACE, hb_dbus_thread_properties (t, self->stopped));
       g_variant_builder_close (&objects);
       g_variant_builder_close (&objects);
     }
@@ -528,6 +543,7 @@ hb_dbus_new (HbService *service, GDBusConnection *connection, gboolean authorize
   self->thread_ctx.auth = self->auth;
   self->backend_url = g_strdup (backend_url);
   self->manager = m = hb_exported_manager_skeleton_new ();
+  self->stopped = !hb_scheduler_get_enabled (hb_service_get_scheduler (service));
 
   hb_exported_manager_set_version (m, HB_VERSION_MAJOR * 10000 + HB_VERSION_MINOR * 100 +
                                         HB_VERSION_MICRO);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <glib/gi18n.h>
 
 #include "hb-error.h"
 #include "hb-oneshot.h"
@@ -65,25 +66,27 @@ on_ensure (GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 print_human (const HbRunResult *r, const HbLlmSettings *llm)
 {
-  g_print ("Thread:   %s\n", r->thread_id);
-  g_print ("Run:      %s\n", r->run_id);
-  g_print ("Model:    %s at %s\n", r->model, llm->base_url);
-  g_print ("Status:   %s%s%s%s\n", hb_run_status_to_string (r->status),
+  /* TRANSLATORS: the labels of this report are padded so that the values line up; keep them
+     aligned in the translation too. */
+  g_print (_("Thread:   %s\n"), r->thread_id);
+  g_print (_("Run:      %s\n"), r->run_id);
+  g_print (_("Model:    %s at %s\n"), r->model, llm->base_url);
+  g_print (_("Status:   %s%s%s%s\n"), hb_run_status_to_string (r->status),
            r->reason[0] != '\0' ? " (" : "", r->reason, r->reason[0] != '\0' ? ")" : "");
   if (r->action[0] != '\0')
-    g_print ("Action:   %s%s\n", r->action, r->dry_run ? " (dry run: nothing written)" : "");
+    g_print (_("Action:   %s%s\n"), r->action, r->dry_run ? _(" (dry run: nothing written)") : "");
   if (r->title[0] != '\0')
-    g_print ("Title:    %s\n", r->title);
+    g_print (_("Title:    %s\n"), r->title);
   if (r->ledger_id >= 0)
-    g_print ("Ledger:   %s row %" G_GINT64_FORMAT "\n", r->ledger_table, r->ledger_id);
+    g_print (_("Ledger:   %s row %lld\n"), r->ledger_table, (long long) r->ledger_id);
   if (r->summary[0] != '\0')
-    g_print ("Summary:  %s\n", r->summary);
+    g_print (_("Summary:  %s\n"), r->summary);
   if (r->error[0] != '\0')
-    g_print ("Error:    %s\n", r->error);
+    g_print (_("Error:    %s\n"), r->error);
   if (r->status == HB_RUN_STATUS_FAILED && g_str_equal (r->reason, "backend-unavailable"))
-    g_print ("\nNo model server answered at %s. Start Ollama there, or point the daemon at one with\n"
-             "--backend-url URL, OLLAMA_HOST, or [backend] url= in the configuration file.\n"
-             "The run was recorded as failed.\n", llm->base_url);
+    g_print (_("\nNo model server answered at %s. Start Ollama there, or point the daemon at one with\n"
+               "--backend-url URL, OLLAMA_HOST, or [backend] url= in the configuration file.\n"
+               "The run was recorded as failed.\n"), llm->base_url);
 }
 
 int
@@ -100,7 +103,7 @@ hb_oneshot_run (HbPipeline *pipeline, const HbDaemonConfig *config, const char *
   result = o.result;
   if (result == NULL)
     {
-      g_printerr ("Could not run a heartbeat for %s: %s\n", thread_id, o.error->message);
+      g_printerr (_("Could not run a heartbeat for %s: %s\n"), thread_id, o.error->message);
       g_error_free (o.error);
       return 1;
     }

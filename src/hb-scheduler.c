@@ -1,55 +1,20 @@
 /* hb-scheduler.c: the due queue, the one timer, the run queue, backoff and the breaker */
 #include "config.h"
 
-#include "hb-due.h"
 #include "hb-error.h"
 #include "hb-schedule.h"
-#include "hb-scheduler.h"
+#include "hb-scheduler-private.h"
 
 /* A timer that fires this much later than asked means the machine slept (the monotonic clock
  * GLib's timers use stops during suspend) or the wall clock jumped. */
 #define LATE_FIRE_US (30 * G_USEC_PER_SEC)
-
-struct _HbScheduler
-{
-  GObject parent_instance;
-
-  HbPipeline *pipeline;
-  guint max_concurrent;
-  guint offset_max;
-  gboolean skip_unchanged;
-  char *default_model;
-
-  GSequence *due;           /* HbThread*, by next_run then id; threads neither queued nor running */
-  GQueue runq;              /* HbThread* waiting for a slot (a reference each) */
-  GHashTable *running;      /* HbThread* -> NULL (a reference each) */
-  gboolean enabled;
-  gboolean shutting_down;
-
-  guint timer_id;
-  gint64 timer_due;
-  gint64 next_wakeup;
-
-  HbBreaker breaker;
-  HbBackendState backend_state;
-  guint probe_id;
-  GCancellable *probe_cancellable;
-
-  GHashTable *persist;      /* HbThread* whose next_run must be written (a reference each) */
-  guint persist_id;
-  gboolean persisting;
-
-  GTask *shutdown_task;
-};
 
 G_DEFINE_FINAL_TYPE (HbScheduler, hb_scheduler, G_TYPE_OBJECT)
 
 enum { SIGNAL_RUN_STARTED, SIGNAL_RUN_COMPLETED, SIGNAL_THREAD_CHANGED, SIGNAL_STATE_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-static void arm (HbScheduler *self);
 static void pump (HbScheduler *self);
-static void schedule_probe (HbScheduler *self);
 
 static void
 thread_changed (HbScheduler *self, HbThread *t, HbThreadChanged what)
@@ -58,8 +23,8 @@ thread_changed (HbScheduler *self, HbThread *t, HbThreadChanged what)
     g_signal_emit (self, signals[SIGNAL_THREAD_CHANGED], 0, t, (guint) what);
 }
 
-static void
-state_changed (HbScheduler *self)
+void
+hb_scheduler_state_changed (HbScheduler *self)
 {
   g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
 }
@@ -171,7 +136,9 @@ compute (HbScheduler *self, HbThread *t, gint64 now)
     }
   else
     {
-      g_autoptr(GTimeZone) tz = hb_timezone_lookup (t->config->timezone, NULL);
+      /* The zone only matters with active hours; looking it up costs a file check. */
+      g_autoptr(GTimeZone) tz = t->config->active_start >= 0
+                                  ? hb_timezone_lookup (t->config->timezone, NULL) : NULL;
       HbDueInput in = {
         .now = now,
         .last_run = t->last_run,
@@ -180,11 +147,11 @@ compute (HbScheduler *self, HbThread *t, gint64 now)
         .offset = hb_due_offset (t->id, t->config->every, self->offset_max),
         .active_start = t->config->active_start,
         .active_end = t->config->active_end,
-        .tz = tz != NULL ? tz : NULL,
+        .tz = tz,
         .retry_at = t->retry_at,
       };
 
-      if (tz == NULL)
+      if (tz == NULL && t->config->active_start >= 0)
         in.tz = tz = g_time_zone_new_local ();
       t->next_run = hb_due_compute (&in, &why);
       hb_thread_set_string (&t->skip_reason,
@@ -233,13 +200,13 @@ on_timer (gpointer user_data)
       g_queue_push_tail (&self->runq, hb_thread_ref (t));
     }
   pump (self);
-  arm (self);
-  state_changed (self);
+  hb_scheduler_arm (self);
+  hb_scheduler_state_changed (self);
   return G_SOURCE_REMOVE;
 }
 
-static void
-arm (HbScheduler *self)
+void
+hb_scheduler_arm (HbScheduler *self)
 {
   gint64 target = 0;
 
@@ -262,57 +229,11 @@ arm (HbScheduler *self)
   if (self->next_wakeup != target)
     {
       self->next_wakeup = target;
-      state_changed (self);
+      hb_scheduler_state_changed (self);
     }
 }
 
 /* ---- running ------------------------------------------------------------------------------- */
-
-static gboolean
-is_backend_failure (const HbRunResult *r)
-{
-  return r->status == HB_RUN_STATUS_FAILED &&
-         (g_str_equal (r->reason, "backend-unavailable") || g_str_equal (r->reason, "timeout"));
-}
-
-/* Did the run reach the model server and get an answer (of any kind)? */
-static gboolean
-backend_answered (const HbRunResult *r)
-{
-  return (r->status == HB_RUN_STATUS_FAILED &&
-          (g_str_equal (r->reason, "model-missing") || g_str_equal (r->reason, "protocol"))) ||
-         r->raw_response[0] != '\0';
-}
-
-static void
-set_backend_state (HbScheduler *self, HbBackendState state)
-{
-  if (self->backend_state == state)
-    return;
-  self->backend_state = state;
-  state_changed (self);
-}
-
-static void
-breaker_record (HbScheduler *self, gboolean failure)
-{
-  if (!hb_breaker_record (&self->breaker, failure))
-    return;
-  if (self->breaker.open)
-    {
-      g_message ("Backend failed %u times in a row: pausing scheduled runs and probing it",
-                 self->breaker.consecutive);
-      set_backend_state (self, HB_BACKEND_STATE_UNREACHABLE);
-      schedule_probe (self);
-    }
-  else
-    {
-      g_message ("Backend answers again: resuming scheduled runs");
-      g_clear_handle_id (&self->probe_id, g_source_remove);
-    }
-  arm (self);
-  state_changed (self);
-}
 
 static void
 finish_shutdown_if_idle (HbScheduler *self)
@@ -360,26 +281,16 @@ on_run_done (GObject *source, GAsyncResult *res, gpointer user_data)
   else
     {
       changed |= hb_thread_apply_result (t, result);
-      if (is_backend_failure (result))
+      if (hb_scheduler_note_backend (self, result))
         {
           t->failures++;
           t->retry_at = now + hb_due_backoff (t->failures, t->config->every, g_random_double ());
-          breaker_record (self, TRUE);
-          set_backend_state (self, HB_BACKEND_STATE_UNREACHABLE);
         }
       else if (result->status != HB_RUN_STATUS_INTERRUPTED)
         {
           t->failures = 0;
           t->retry_at = 0;
-          if (backend_answered (result))
-            {
-              breaker_record (self, FALSE);
-              set_backend_state (self, g_str_equal (result->reason, "model-missing")
-                                         ? HB_BACKEND_STATE_MODEL_MISSING
-                                         : HB_BACKEND_STATE_AVAILABLE);
-            }
         }
-      g_signal_emit (self, signals[SIGNAL_RUN_COMPLETED], 0, t, result);
     }
 
   if (!self->shutting_down)
@@ -395,11 +306,14 @@ on_run_done (GObject *source, GAsyncResult *res, gpointer user_data)
         changed |= HB_THREAD_CHANGED_SCHEDULE;
     }
   thread_changed (self, t, changed);
+  /* After the property changes, so that whoever sees the signal reads fresh properties. */
+  if (result != NULL)
+    g_signal_emit (self, signals[SIGNAL_RUN_COMPLETED], 0, t, result);
 
   g_hash_table_remove (self->running, t);
   pump (self);
-  arm (self);
-  state_changed (self);
+  hb_scheduler_arm (self);
+  hb_scheduler_state_changed (self);
   finish_shutdown_if_idle (self);
 }
 
@@ -447,67 +361,13 @@ pump (HbScheduler *self)
     }
 }
 
-/* ---- backend probes ------------------------------------------------------------------------- */
-
-static void
-on_probe (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr(HbScheduler) self = user_data;
-  g_autofree char *detail = NULL;
-  HbBackendState state = hb_llm_client_probe_finish (HB_LLM_CLIENT (source), res, &detail);
-
-  g_clear_object (&self->probe_cancellable);
-  if (self->shutting_down)
-    return;
-  g_debug ("Backend probe: %s%s%s", hb_backend_state_to_string (state), detail ? ": " : "",
-           detail ? detail : "");
-  set_backend_state (self, state);
-  if (state == HB_BACKEND_STATE_AVAILABLE || state == HB_BACKEND_STATE_MODEL_MISSING)
-    breaker_record (self, FALSE);
-  else if (self->breaker.open)
-    {
-      self->breaker.probes++;
-      schedule_probe (self);
-    }
-}
-
-void
-hb_scheduler_probe_backend (HbScheduler *self)
-{
-  if (self->probe_cancellable != NULL || self->shutting_down)
-    return;
-  self->probe_cancellable = g_cancellable_new ();
-  hb_llm_client_probe_async (hb_pipeline_get_llm (self->pipeline),
-                             self->default_model[0] != '\0' ? self->default_model : NULL,
-                             self->probe_cancellable, on_probe, g_object_ref (self));
-}
-
-static gboolean
-on_probe_timer (gpointer user_data)
-{
-  HbScheduler *self = user_data;
-
-  self->probe_id = 0;
-  hb_scheduler_probe_backend (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_probe (HbScheduler *self)
-{
-  g_clear_handle_id (&self->probe_id, g_source_remove);
-  self->probe_id = g_timeout_add_full (G_PRIORITY_DEFAULT,
-                                       (guint) (hb_breaker_probe_delay (&self->breaker) / 1000),
-                                       on_probe_timer, self, NULL);
-}
-
 /* ---- public ------------------------------------------------------------------------------- */
 
 void
 hb_scheduler_add_thread (HbScheduler *self, HbThread *t)
 {
   thread_changed (self, t, compute (self, t, g_get_real_time ()));
-  arm (self);
+  hb_scheduler_arm (self);
 }
 
 void
@@ -517,14 +377,14 @@ hb_scheduler_remove_thread (HbScheduler *self, HbThread *t)
   unqueue_due (self, t);
   if (g_hash_table_remove (self->persist, t) && g_hash_table_size (self->persist) == 0)
     g_clear_handle_id (&self->persist_id, g_source_remove);
-  arm (self);
+  hb_scheduler_arm (self);
 }
 
 void
 hb_scheduler_reschedule (HbScheduler *self, HbThread *t)
 {
   thread_changed (self, t, compute (self, t, g_get_real_time ()));
-  arm (self);
+  hb_scheduler_arm (self);
 }
 
 void
@@ -543,7 +403,7 @@ hb_scheduler_time_changed (HbScheduler *self)
       thread_changed (self, t, compute (self, t, now));
     }
   self->timer_due = -1; /* force re-arming with the new clock */
-  arm (self);
+  hb_scheduler_arm (self);
 }
 
 const char *
@@ -562,8 +422,8 @@ hb_scheduler_run_now (HbScheduler *self, HbThread *t)
   t->next_run = 0;
   g_queue_push_tail (&self->runq, hb_thread_ref (t));
   pump (self);
-  arm (self);
-  state_changed (self);
+  hb_scheduler_arm (self);
+  hb_scheduler_state_changed (self);
   return t->current_run_id;
 }
 
@@ -577,8 +437,8 @@ hb_scheduler_set_enabled (HbScheduler *self, gboolean enabled)
   if (enabled)
     hb_scheduler_time_changed (self);
   else
-    arm (self);
-  state_changed (self);
+    hb_scheduler_arm (self);
+  hb_scheduler_state_changed (self);
 }
 
 gboolean

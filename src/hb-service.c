@@ -2,30 +2,7 @@
 #include "config.h"
 
 #include "hb-error.h"
-#include "hb-service.h"
-
-/* Another process's commits are noticed through the file monitor; this much quiet first. */
-#define EXTERNAL_DEBOUNCE_MS 150
-
-struct _HbService
-{
-  GObject parent_instance;
-
-  HbPipeline *pipeline;
-  HbScheduler *scheduler;
-  HbDaemonConfig *config;
-  GHashTable *threads;          /* id -> HbThread* (a reference each) */
-  GHashTable *paths;            /* object path -> HbThread* (borrowed from threads) */
-  GList *waiters;               /* RunWaiter* */
-
-  GFileMonitor *db_monitor;
-  GFileMonitor *wal_monitor;
-  guint external_id;
-  gint64 data_version;
-  gboolean checking_external;
-  gboolean external_again;
-  gboolean shutting_down;
-};
+#include "hb-service-private.h"
 
 G_DEFINE_FINAL_TYPE (HbService, hb_service, G_TYPE_OBJECT)
 
@@ -55,8 +32,8 @@ store_of (HbService *self)
 
 /* ---- the thread table ----------------------------------------------------------------------- */
 
-static HbThread *
-add_from_row (HbService *self, const HbThreadRow *row)
+HbThread *
+hb_service_add_row (HbService *self, const HbThreadRow *row)
 {
   HbThread *t = hb_thread_new (row->thread_id);
 
@@ -71,8 +48,8 @@ add_from_row (HbService *self, const HbThreadRow *row)
   return t;
 }
 
-static void
-remove_thread (HbService *self, HbThread *t)
+void
+hb_service_remove_thread (HbService *self, HbThread *t)
 {
   g_autoptr(HbThread) keep = hb_thread_ref (t);
 
@@ -121,133 +98,6 @@ hb_service_count (HbService *self)
   return g_hash_table_size (self->threads);
 }
 
-/* ---- other writers ---------------------------------------------------------------------------- */
-
-static void check_external (HbService *self);
-
-static void
-sync_rows (HbService *self, GPtrArray *rows)
-{
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) gone = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer value;
-
-  for (guint i = 0; i < rows->len; i++)
-    {
-      HbThreadRow *row = rows->pdata[i];
-      HbThread *t = hb_service_lookup (self, row->thread_id);
-
-      g_hash_table_add (seen, row->thread_id);
-      if (t == NULL)
-        add_from_row (self, row);
-      else if (!t->running && !t->queued)
-        {
-          HbThreadChanged changed = hb_thread_apply_row (t, row, self->config->defaults);
-
-          if (changed & HB_THREAD_CHANGED_CONFIG)
-            hb_scheduler_reschedule (self->scheduler, t);
-          if (changed != 0)
-            g_signal_emit (self, signals[SIGNAL_THREAD_CHANGED], 0, t, (guint) changed);
-        }
-    }
-  g_hash_table_iter_init (&iter, self->threads);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (!g_hash_table_contains (seen, ((HbThread *) value)->id))
-      g_ptr_array_add (gone, value);
-  for (guint i = 0; i < gone->len; i++)
-    remove_thread (self, gone->pdata[i]);
-}
-
-static void
-on_external_rows (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr(HbService) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) rows = hb_store_list_threads_finish (HB_STORE (source), res, &error);
-
-  self->checking_external = FALSE;
-  if (rows == NULL)
-    g_warning ("Could not read the threads after an outside change: %s", error->message);
-  else if (!self->shutting_down)
-    sync_rows (self, rows);
-  if (self->external_again)
-    check_external (self);
-}
-
-static void
-on_data_version (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr(HbService) self = user_data;
-  g_autoptr(GError) error = NULL;
-  gint64 version = hb_store_get_data_version_finish (HB_STORE (source), res, &error);
-
-  if (version < 0 || version == self->data_version || self->shutting_down)
-    {
-      if (version < 0)
-        g_debug ("data_version: %s", error->message);
-      self->checking_external = FALSE;
-      if (self->external_again)
-        check_external (self);
-      return;
-    }
-  /* Another connection committed: read the thread list again. */
-  self->data_version = version;
-  hb_store_list_threads_async (HB_STORE (source), NULL, on_external_rows, g_object_ref (self));
-}
-
-static void
-check_external (HbService *self)
-{
-  if (self->checking_external)
-    {
-      self->external_again = TRUE;
-      return;
-    }
-  self->external_again = FALSE;
-  self->checking_external = TRUE;
-  hb_store_get_data_version_async (store_of (self), NULL, on_data_version, g_object_ref (self));
-}
-
-static gboolean
-on_external_quiet (gpointer user_data)
-{
-  HbService *self = user_data;
-
-  self->external_id = 0;
-  check_external (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_db_file_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event,
-                    gpointer user_data)
-{
-  HbService *self = user_data;
-
-  if (self->shutting_down)
-    return;
-  /* Our own writes trigger this too; data_version tells them apart, cheaply, off the loop. */
-  g_clear_handle_id (&self->external_id, g_source_remove);
-  self->external_id = g_timeout_add (EXTERNAL_DEBOUNCE_MS, on_external_quiet, self);
-}
-
-static GFileMonitor *
-watch_file (HbService *self, const char *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GError) error = NULL;
-  GFileMonitor *monitor = g_file_monitor_file (file, G_FILE_MONITOR_NONE, NULL, &error);
-
-  if (monitor == NULL)
-    {
-      g_warning ("Cannot watch %s for other writers: %s", path, error->message);
-      return NULL;
-    }
-  g_signal_connect (monitor, "changed", G_CALLBACK (on_db_file_changed), self);
-  return monitor;
-}
-
 /* ---- loading --------------------------------------------------------------------------------- */
 
 static void
@@ -269,8 +119,6 @@ on_rows (GObject *source, GAsyncResult *res, gpointer user_data)
   HbService *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) rows = hb_store_list_threads_finish (HB_STORE (source), res, &error);
-  const char *path = hb_store_get_path (HB_STORE (source));
-  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
 
   if (rows == NULL)
     {
@@ -279,11 +127,10 @@ on_rows (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   for (guint i = 0; i < rows->len; i++)
-    add_from_row (self, rows->pdata[i]);
+    hb_service_add_row (self, rows->pdata[i]);
   g_debug ("%u threads loaded", rows->len);
 
-  self->db_monitor = watch_file (self, path);
-  self->wal_monitor = watch_file (self, wal);
+  hb_service_watch_start (self);
   hb_store_get_data_version_async (HB_STORE (source), NULL, on_initial_version, task);
 }
 
@@ -321,7 +168,7 @@ on_added_row (GObject *source, GAsyncResult *res, gpointer user_data)
   /* Another call may have added it meanwhile. */
   t = hb_service_lookup (self, row->thread_id);
   if (t == NULL)
-    t = add_from_row (self, row);
+    t = hb_service_add_row (self, row);
   g_task_return_pointer (task, hb_thread_ref (t), (GDestroyNotify) hb_thread_unref);
   g_object_unref (task);
 }
@@ -594,9 +441,7 @@ hb_service_shutdown_async (HbService *self, GAsyncReadyCallback callback, gpoint
   GTask *task = g_task_new (self, NULL, callback, user_data);
 
   self->shutting_down = TRUE;
-  g_clear_handle_id (&self->external_id, g_source_remove);
-  g_clear_object (&self->db_monitor);
-  g_clear_object (&self->wal_monitor);
+  hb_service_watch_stop (self);
   hb_scheduler_shutdown_async (self->scheduler, on_scheduler_shut, task);
 }
 
@@ -632,10 +477,17 @@ forward_run_started (HbScheduler *s, HbThread *t, const char *run_id, HbService 
   g_signal_emit (self, signals[SIGNAL_RUN_STARTED], 0, t, run_id);
 }
 
+void
+hb_service_emit_thread_changed (HbService *self, HbThread *t, guint what)
+{
+  if (what != 0)
+    g_signal_emit (self, signals[SIGNAL_THREAD_CHANGED], 0, t, what);
+}
+
 static void
 forward_thread_changed (HbScheduler *s, HbThread *t, guint what, HbService *self)
 {
-  g_signal_emit (self, signals[SIGNAL_THREAD_CHANGED], 0, t, what);
+  hb_service_emit_thread_changed (self, t, what);
 }
 
 static void
@@ -655,9 +507,7 @@ hb_service_dispose (GObject *object)
 {
   HbService *self = HB_SERVICE (object);
 
-  g_clear_handle_id (&self->external_id, g_source_remove);
-  g_clear_object (&self->db_monitor);
-  g_clear_object (&self->wal_monitor);
+  hb_service_watch_stop (self);
   if (self->scheduler != NULL)
     g_signal_handlers_disconnect_by_data (self->scheduler, self);
   if (self->pipeline != NULL)

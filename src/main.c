@@ -21,6 +21,8 @@ static char *opt_workspace = NULL;
 static char *opt_config = NULL;
 static char *opt_backend_url = NULL;
 static char *opt_run_once = NULL;
+static char *opt_http = NULL;
+static char *opt_http_url_file = NULL;
 
 static const GOptionEntry entries[] = {
   { "system", 0, 0, G_OPTION_ARG_NONE, &opt_system, N_("Serve on the system bus (default)"), NULL },
@@ -36,6 +38,10 @@ static const GOptionEntry entries[] = {
     N_("The model server (as OLLAMA_HOST)"), N_("URL") },
   { "run-once", 0, 0, G_OPTION_ARG_STRING, &opt_run_once,
     N_("Run one heartbeat for THREAD, print the result and exit"), N_("THREAD") },
+  { "http", 0, 0, G_OPTION_ARG_STRING, &opt_http,
+    N_("Serve the HTTP bridge on ADDR:PORT (port 0: any free one)"), N_("ADDR:PORT") },
+  { "http-url-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_http_url_file,
+    N_("Write the HTTP bridge's URL to FILE once it listens"), N_("FILE") },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, N_("With --run-once: print the result as JSON"),
     NULL },
   { NULL }
@@ -127,7 +133,8 @@ main (int argc, char **argv)
     status = hb_oneshot_run (pipeline, config, opt_run_once, opt_json);
   else
     {
-      HbDaemonOptions options = { opt_session, opt_replace, opt_backend_url };
+      HbDaemonOptions options = { opt_session, opt_replace, opt_backend_url, opt_http,
+                                  opt_http_url_file };
 
       status = hb_daemon_run (pipeline, config, &options);
     }
