@@ -192,7 +192,7 @@ typedef struct
   HbDbusThreadContext *ctx;
   GDBusMethodInvocation *invocation;
   HbThread *thread;
-  JsonObject *changes;
+  GVariant *changes;      /* SetConfig's a{sv}; NULL resets */
 } Call;
 
 static Call *
@@ -211,8 +211,7 @@ call_free (Call *c)
 {
   g_clear_object (&c->invocation);
   hb_thread_unref (c->thread);
-  if (c->changes != NULL)
-    json_object_unref (c->changes);
+  g_clear_pointer (&c->changes, g_variant_unref);
   g_free (c);
 }
 
@@ -244,6 +243,8 @@ static void
 do_set_config (GDBusMethodInvocation *invocation, gpointer user_data)
 {
   Call *c = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) changes = NULL;
 
   if (c->thread->removed)
     {
@@ -252,28 +253,28 @@ do_set_config (GDBusMethodInvocation *invocation, gpointer user_data)
       call_free (c);
       return;
     }
-  hb_service_set_config_async (c->ctx->service, c->thread, c->changes, on_config_set, c);
-}
-
-/* Property writes and SetConfig: one path. @changes NULL resets. */
-static void
-set_config (HbDbusThreadContext *ctx, GDBusMethodInvocation *invocation, HbThread *t,
-            GVariant *asv, gboolean reset)
-{
-  g_autoptr(GError) error = NULL;
-  Call *c;
-
-  c = call_new (ctx, invocation, t);
-  if (!reset)
+  if (c->changes != NULL)
     {
-      c->changes = hb_config_changes_from_variant (asv, &error);
-      if (c->changes == NULL)
+      changes = hb_config_changes_from_variant (c->changes, &error);
+      if (changes == NULL)
         {
           return_error (invocation, error);
           call_free (c);
           return;
         }
     }
+  hb_service_set_config_async (c->ctx->service, c->thread, changes, on_config_set, c);
+}
+
+/* Property writes and SetConfig: one path, authorized before anything is looked at. @asv NULL
+ * resets. */
+static void
+set_config (HbDbusThreadContext *ctx, GDBusMethodInvocation *invocation, HbThread *t,
+            GVariant *asv)
+{
+  Call *c = call_new (ctx, invocation, t);
+
+  c->changes = asv != NULL ? g_variant_ref_sink (asv) : NULL;
   hb_auth_check (ctx->auth, invocation, HB_AUTH_CONFIGURE, do_set_config, c);
 }
 
@@ -295,7 +296,7 @@ handle_property_set (HbDbusThreadContext *ctx, GDBusMethodInvocation *invocation
         break;
       g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
       g_variant_builder_add (&b, "{sv}", properties[i].field, value);
-      set_config (ctx, invocation, t, g_variant_builder_end (&b), FALSE);
+      set_config (ctx, invocation, t, g_variant_builder_end (&b));
       return;
     }
   g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_PROPERTY_READ_ONLY,
@@ -424,10 +425,10 @@ method_call (GDBusConnection *connection, const char *sender, const char *object
     {
       g_autoptr(GVariant) asv = g_variant_get_child_value (parameters, 0);
 
-      set_config (ctx, invocation, t, asv, FALSE);
+      set_config (ctx, invocation, t, asv);
     }
   else if (g_str_equal (method_name, "ResetConfig"))
-    set_config (ctx, invocation, t, NULL, TRUE);
+    set_config (ctx, invocation, t, NULL);
   else if (g_str_equal (method_name, "Preview"))
     hb_auth_check (ctx->auth, invocation, HB_AUTH_CONTROL, do_preview, call_new (ctx, invocation, t));
   else if (g_str_equal (method_name, "GetHistory"))

@@ -1,6 +1,8 @@
 /* hb-dbus.c: the Manager skeleton, the ObjectManager, the thread subtree */
 #include "config.h"
 
+#include <malloc.h>
+
 #include "hb-auth.h"
 #include "hb-dbus.h"
 #include "hb-dbus-thread.h"
@@ -11,6 +13,8 @@
 #define THREADS_PATH "/org/crt/Heartbeat/threads"
 #define THREAD_IFACE "org.crt.Heartbeat1.Thread"
 #define OM_IFACE "org.freedesktop.DBus.ObjectManager"
+/* Below dbus-daemon's default max_message_size (32 MiB on the system bus), with room. */
+#define MAX_REPLY_BYTES (24 * 1024 * 1024)
 
 struct _HbDbus
 {
@@ -194,6 +198,7 @@ om_method_call (GDBusConnection *connection, const char *sender, const char *obj
   HbDbus *self = user_data;
   g_autoptr(GPtrArray) threads = hb_service_list (self->service);
   GVariantBuilder objects;
+  GVariant *reply;
 
   g_variant_builder_init (&objects, G_VARIANT_TYPE ("a{oa{sa{sv}}}"));
   for (guint i = 0; i < threads->len; i++)
@@ -207,7 +212,18 @@ om_method_call (GDBusConnection *connection, const char *sender, const char *obj
       g_variant_builder_close (&objects);
       g_variant_builder_close (&objects);
     }
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(a{oa{sa{sv}}})", &objects));
+  reply = g_variant_ref_sink (g_variant_new ("(a{oa{sa{sv}}})", &objects));
+  /* A reply over the bus's message limit would get the daemon itself thrown off the bus. */
+  if (g_variant_get_size (reply) > MAX_REPLY_BYTES)
+    g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_LIMITS_EXCEEDED,
+                                           "%u threads are too many for one reply; use "
+                                           "ListThreads and GetAll on each thread",
+                                           threads->len);
+  else
+    g_dbus_method_invocation_return_value (invocation, reply);
+  g_clear_pointer (&reply, g_variant_unref);
+  /* Hand the reply's memory back rather than keep it for the next big one. */
+  malloc_trim (0);
 }
 
 static const GDBusInterfaceVTable om_vtable = { om_method_call, NULL, NULL, { 0 } };

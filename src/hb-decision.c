@@ -399,8 +399,8 @@ hb_schema_string (JsonBuilder *b, const char *name, const char *const *values)
   json_builder_end_object (b);
 }
 
-JsonNode *
-hb_decision_json_schema (void)
+static JsonNode *
+build_schema (void)
 {
   static const char *const actions[] = { "post", "comment", "vote", "none", NULL };
   static const char *const directions[] = { "up", "down", NULL };
@@ -432,6 +432,22 @@ hb_decision_json_schema (void)
   json_builder_end_array (b);
   json_builder_end_object (b);
   return json_builder_get_root (b);
+}
+
+JsonNode *
+hb_decision_json_schema (void)
+{
+  static JsonNode *schema;
+
+  /* Built once and sealed: every request shares it. */
+  if (g_once_init_enter (&schema))
+    {
+      JsonNode *node = build_schema ();
+
+      json_node_seal (node);
+      g_once_init_leave (&schema, node);
+    }
+  return json_node_ref (schema);
 }
 
 char *

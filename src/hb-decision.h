@@ -70,6 +70,7 @@ HbDecision *hb_decision_from_reply (const char *reply, GError **error);
 char *hb_sanitize_text (const char *text, glong max_chars);
 
 /* The JSON Schema of the decision, sent as the backend's structured-output format. */
+/* Transfer full: a reference to one shared, sealed node. */
 JsonNode *hb_decision_json_schema (void);
 
 /* "Action: post. <reasoning>" (CRT's summary shape). */

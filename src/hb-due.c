@@ -55,8 +55,10 @@ hb_due_compute (const HbDueInput *in, HbDueReason *reason)
       why = HB_DUE_FIRST;
     }
 
-  if (in->retry_at > due)
+  if (in->retry_at > 0)
     {
+      /* After a transient failure the backoff decides, sooner than a whole interval (it is
+       * capped at the interval). */
       due = in->retry_at;
       why = HB_DUE_BACKOFF;
     }

@@ -18,7 +18,7 @@ typedef struct {
   int active_start;      /* minutes, -1 = no active hours */
   int active_end;
   GTimeZone *tz;         /* the thread's zone (for active hours) */
-  gint64 retry_at;       /* backoff after a transient failure: not before this; 0 none */
+  gint64 retry_at;       /* backoff after a transient failure: the next try; 0 none */
 } HbDueInput;
 
 typedef enum {

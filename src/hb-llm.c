@@ -43,12 +43,37 @@ hb_llm_client_init (HbLlmClient *self)
 {
 }
 
+/* Proxies only when the environment names one: the default resolver asks GSettings (and so dconf)
+ * for every new connection, which a system service without a home cannot serve, and a model
+ * server on loopback never needs a proxy. */
+static GProxyResolver *
+proxy_resolver_from_environment (void)
+{
+  const char *names[] = { "https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy",
+                          "ALL_PROXY" };
+  const char *no_proxy = g_getenv ("no_proxy") ? g_getenv ("no_proxy") : g_getenv ("NO_PROXY");
+  g_auto(GStrv) ignore = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const char *value = g_getenv (names[i]);
+
+      if (value == NULL || value[0] == '\0')
+        continue;
+      if (no_proxy != NULL)
+        ignore = g_strsplit (no_proxy, ",", -1);
+      return g_simple_proxy_resolver_new (value, ignore);
+    }
+  return NULL;
+}
+
 HbLlmClient *
 hb_llm_client_new (const HbLlmSettings *settings)
 {
   HbLlmClient *self;
   guint conns;
   g_autofree char *base = NULL;
+  g_autoptr(GProxyResolver) proxy = NULL;
 
   g_return_val_if_fail (settings != NULL, NULL);
 
@@ -62,6 +87,7 @@ hb_llm_client_new (const HbLlmSettings *settings)
   self->settings->base_url = g_steal_pointer (&base);
 
   conns = settings->max_conns > 0 ? settings->max_conns : 8;
+  proxy = proxy_resolver_from_environment ();
   /* Every property set on purpose: libsoup 3.2's actual defaults are 60 s timeouts. */
   self->session = g_object_new (SOUP_TYPE_SESSION,
                                 "timeout", 0,
@@ -69,6 +95,7 @@ hb_llm_client_new (const HbLlmSettings *settings)
                                 "max-conns", conns,
                                 "max-conns-per-host", conns,
                                 "user-agent", PACKAGE_NAME "/" PACKAGE_VERSION,
+                                "proxy-resolver", proxy,
                                 NULL);
   return self;
 }

@@ -47,7 +47,8 @@ breaker_record (HbScheduler *self, gboolean failure)
       g_message ("Backend answers again: resuming scheduled runs");
       g_clear_handle_id (&self->probe_id, g_source_remove);
     }
-  hb_scheduler_arm (self);
+  /* Every thread's SkipReason says "breaker-open" while it is: compute them all again. */
+  hb_scheduler_time_changed (self);
   hb_scheduler_state_changed (self);
 }
 

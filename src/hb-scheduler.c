@@ -156,7 +156,8 @@ compute (HbScheduler *self, HbThread *t, gint64 now)
       t->next_run = hb_due_compute (&in, &why);
       hb_thread_set_string (&t->skip_reason,
                             why == HB_DUE_BACKOFF || why == HB_DUE_ACTIVE_HOURS
-                              ? hb_due_reason_to_string (why) : "");
+                              ? hb_due_reason_to_string (why)
+                              : self->breaker.open ? "breaker-open" : "");
       t->due_node = g_sequence_insert_sorted (self->due, t, compare_due, NULL);
     }
   persist_later (self, t);
@@ -354,6 +355,16 @@ pump (HbScheduler *self)
       if (t->removed)
         {
           t->queued = FALSE;
+          hb_thread_unref (t);
+          continue;
+        }
+      if (self->breaker.open && t->next_run != 0)
+        {
+          /* A scheduled run queued before the breaker opened: hold it back too (RunNow, with
+           * next_run 0, is the user's explicit wish and goes on). */
+          t->queued = FALSE;
+          hb_thread_set_string (&t->current_run_id, NULL);
+          thread_changed (self, t, compute (self, t, g_get_real_time ()));
           hb_thread_unref (t);
           continue;
         }

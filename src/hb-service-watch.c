@@ -30,7 +30,8 @@ sync_rows (HbService *self, GPtrArray *rows)
         {
           HbThreadChanged changed = hb_thread_apply_row (t, row, self->config->defaults);
 
-          if (changed & HB_THREAD_CHANGED_CONFIG)
+          /* A new configuration or another writer's last run moves the due time. */
+          if (changed & (HB_THREAD_CHANGED_CONFIG | HB_THREAD_CHANGED_LAST_RUN))
             hb_scheduler_reschedule (self->scheduler, t);
           hb_service_emit_thread_changed (self, t, changed);
         }

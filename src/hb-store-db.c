@@ -46,19 +46,40 @@ hb_db_exec (HbStore *self, const char *sql, GError **error)
   return rc == SQLITE_OK ? TRUE : hb_db_fail (self, rc, error);
 }
 
+static void
+finalize_stmt (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
 sqlite3_stmt *
 hb_db_prepare (HbStore *self, const char *sql, GError **error)
 {
   sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL);
+  int rc;
 
+  if (self->stmts == NULL)
+    self->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_stmt);
+  stmt = g_hash_table_lookup (self->stmts, sql);
+  if (stmt != NULL)
+    return stmt;
+  /* Preparing costs more than running most of these statements: keep them. */
+  rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
   if (rc != SQLITE_OK)
     {
       sqlite3_finalize (stmt);
       hb_db_fail (self, rc, error);
       return NULL;
     }
+  g_hash_table_insert (self->stmts, g_strdup (sql), stmt);
   return stmt;
+}
+
+void
+hb_db_release (sqlite3_stmt *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
 }
 
 int

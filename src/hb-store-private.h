@@ -8,7 +8,10 @@
 
 G_BEGIN_DECLS
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+/* Statements come from the store's cache (hb_db_prepare): letting go of one resets it for its
+ * next use; the cache finalizes them all before the connection closes. */
+void hb_db_release (sqlite3_stmt *stmt);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, hb_db_release)
 
 struct _HbStore
 {
@@ -24,6 +27,7 @@ struct _HbStore
 
   /* Worker thread only. */
   sqlite3 *db;
+  GHashTable *stmts;           /* SQL text -> prepared statement */
   guint busy_attempts;         /* retries used by the current job (busy handler + transactions) */
   gboolean read_only;
   gboolean memories_have_slot; /* our memories schema (slot, value) rather than CRT's text only */
@@ -52,6 +56,7 @@ gint64 hb_s_to_us (double s);
 /* hb-store-db.c: statements, errors, busy handling. */
 gboolean hb_db_fail (HbStore *self, int rc, GError **error);
 gboolean hb_db_exec (HbStore *self, const char *sql, GError **error);
+/* A prepared statement for @sql, from the cache when it was prepared before. */
 sqlite3_stmt *hb_db_prepare (HbStore *self, const char *sql, GError **error);
 /* SQLITE_ROW, SQLITE_DONE, or -1 with @error set. */
 int hb_db_step (HbStore *self, sqlite3_stmt *stmt, GError **error);

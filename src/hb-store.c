@@ -109,7 +109,8 @@ close_db (HbStore *self)
 {
   if (self->db == NULL)
     return;
-  /* Every statement is finalized by the job that made it, so this cannot be SQLITE_BUSY. */
+  /* The cached statements go first, so this cannot be SQLITE_BUSY. */
+  g_clear_pointer (&self->stmts, g_hash_table_destroy);
   if (sqlite3_close (self->db) != SQLITE_OK)
     g_warning ("closing %s: %s", self->path, sqlite3_errmsg (self->db));
   self->db = NULL;

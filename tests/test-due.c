@@ -88,8 +88,9 @@ test_compute (void)
       NOON_UTC, HB_DUE_CATCH_UP },
     { "backoff later than due", NOON_UTC, NOON_UTC - 29 * MINUTE, 0, 1800, 0, -1, -1, "UTC",
       NOON_UTC + 2 * MINUTE, NOON_UTC + 2 * MINUTE, HB_DUE_BACKOFF },
-    { "backoff earlier than due is moot", NOON_UTC, NOON_UTC - 10 * MINUTE, 0, 1800, 0, -1, -1, "UTC",
-      NOON_UTC + MINUTE, NOON_UTC + 20 * MINUTE, HB_DUE_ON_TIME },
+    /* The failure itself was the last run: the retry comes after the backoff, not an interval. */
+    { "backoff sooner than the interval", NOON_UTC, NOON_UTC - 10 * MINUTE, 0, 1800, 0, -1, -1, "UTC",
+      NOON_UTC + MINUTE, NOON_UTC + MINUTE, HB_DUE_BACKOFF },
     { "inside the window", NOON_UTC, NOON_UTC - 10 * MINUTE, 0, 1800, 0, 9 * 60, 17 * 60, "UTC", 0,
       NOON_UTC + 20 * MINUTE, HB_DUE_ON_TIME },
     /* Due at 17:20 UTC, window closes at 17:00: next window 09:00 the next day. */

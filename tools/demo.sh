@@ -23,11 +23,15 @@ cat > "$bus_dir/bus.conf" <<CONF
   <type>session</type>
   <listen>unix:dir=$bus_dir</listen>
   <auth>EXTERNAL</auth>
-  <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow own="*"/></policy>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
 </busconfig>
 CONF
 dbus-daemon --config-file="$bus_dir/bus.conf" --nofork --print-address=3 --print-pid=4 \
-  3>"$bus_dir/address" 4>"$bus_dir/pid" &
+  3>"$bus_dir/address" 4>"$bus_dir/pid" 2>/dev/null &
 for _ in $(seq 50); do [ -s "$bus_dir/address" ] && [ -s "$bus_dir/pid" ] && break; sleep 0.1; done
 bus_pid=$(cat "$bus_dir/pid")
 DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$bus_dir/address")
@@ -53,7 +57,7 @@ echo
 if [ $rc -eq 0 ]; then
   echo "The run completed and is recorded in $state/heartbeat.db (table heartbeat_runs)."
 else
-  backend=$($ctl --json status 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("backend_url",""))' 2>/dev/null)
+  backend=$($ctl --json status 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("BackendUrl",""))' 2>/dev/null)
   echo "The run did not complete and is recorded so in $state/heartbeat.db (table heartbeat_runs)."
   echo "If no model server answers at ${backend:-the backend URL}, start Ollama there or point the"
   echo "daemon at one: ./setup.sh --backend-url=URL (or OLLAMA_HOST=host:port ./setup.sh)."
