@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include "hb-json.h"
+
 #include <string.h>
 
 #include "hb-config-private.h"
@@ -193,7 +195,12 @@ hb_thread_config_resolve (const HbThreadConfig *defaults, const char *overrides_
     return hb_resolve_internal (defaults, NULL, TRUE, NULL);
 
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, overrides_json, -1, &local_error))
+  if (hb_json_text_has_trailing_container (overrides_json, strlen (overrides_json)))
+    {
+      g_string_append (problems, "heartbeat_config_json: more than one JSON value");
+      cfg = hb_resolve_internal (defaults, NULL, TRUE, NULL);
+    }
+  else if (!json_parser_load_from_data (parser, overrides_json, -1, &local_error))
     {
       g_autofree char *why = hb_describe_json_error (local_error->message);
 

@@ -3,6 +3,8 @@
  * is checked before it is read. */
 #include "config.h"
 
+#include "hb-json.h"
+
 #include <string.h>
 
 #include "hb-error.h"
@@ -66,45 +68,6 @@ hb_json_get_bool (JsonObject *obj, const char *member, gboolean fallback)
   JsonNode *node = hb_json_member_value (obj, member, G_TYPE_BOOLEAN);
 
   return node != NULL ? json_node_get_boolean (node) : fallback;
-}
-
-gboolean
-hb_json_text_has_trailing_container (const char *text, gsize len)
-{
-  gsize depth = 0;
-  gboolean in_string = FALSE;
-  gboolean seen_value = FALSE;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = text[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '{' || c == '[')
-        {
-          if (depth == 0 && seen_value)
-            return TRUE;
-          depth++;
-        }
-      else if (c == '}' || c == ']')
-        {
-          if (depth > 0 && --depth == 0)
-            seen_value = TRUE;
-        }
-      else
-        {
-          in_string = c == '"';
-          if (depth == 0 && !g_ascii_isspace (c))
-            seen_value = TRUE;
-        }
-    }
-  return FALSE;
 }
 
 JsonObject *

@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "hb-llm.h"
+#include "hb-json.h"
 #include "hb-ndjson.h"
 
 G_BEGIN_DECLS
@@ -35,11 +36,6 @@ GBytes *hb_llm_http_send_finish (GAsyncResult *result, GError **error);
  * (OpenAI). NULL when the body has neither. */
 char *hb_llm_error_body_message (const char *body, gsize len);
 char *hb_llm_error_object_message (JsonObject *obj);
-
-/* Does @text (@len bytes) hold a '{' or '[' value after its first value? json-glib 1.6 accepts
- * such text as its first value and leaks every container after it, so outside text is checked
- * before parsing. A string-aware scan; it does not validate the JSON. */
-gboolean hb_json_text_has_trailing_container (const char *text, gsize len);
 
 /* Parse @body as a JSON object; PROTOCOL error naming @what otherwise (also for a body holding
  * more than one value). */

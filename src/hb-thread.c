@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "hb-error.h"
+#include "hb-json.h"
 #include "hb-thread.h"
 
 #define THREADS_PATH "/org/crt/Heartbeat/threads/"
@@ -132,7 +133,7 @@ hb_thread_apply_row (HbThread *t, const HbThreadRow *row, const HbThreadConfig *
 
   /* Keep the overrides as stored when they parse; garbage is kept only as a problem. */
   if (row->config_json != NULL && row->config_json[0] != '\0')
-    node = json_from_string (row->config_json, NULL);
+    node = hb_json_parse_single (row->config_json, NULL);
   g_clear_pointer (&t->overrides, json_object_unref);
   if (node != NULL && JSON_NODE_HOLDS_OBJECT (node) &&
       json_object_get_size (json_node_get_object (node)) > 0)
