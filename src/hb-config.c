@@ -197,7 +197,7 @@ hb_thread_config_resolve (const HbThreadConfig *defaults, const char *overrides_
   parser = json_parser_new ();
   if (hb_json_text_has_trailing_container (overrides_json, strlen (overrides_json)))
     {
-      g_string_append (problems, "heartbeat_config_json: more than one JSON value");
+      g_string_append (problems, "heartbeat_config_json: not valid JSON: more than one value");
       cfg = hb_resolve_internal (defaults, NULL, TRUE, NULL);
     }
   else if (!json_parser_load_from_data (parser, overrides_json, -1, &local_error))
