@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include "hb-json.h"
+
 #include <string.h>
 
 #include "hb-config-private.h"
@@ -150,10 +152,13 @@ hb_thread_config_resolve_object (const HbThreadConfig *defaults, JsonObject *ove
   return hb_resolve_internal (defaults, overrides, TRUE, NULL);
 }
 
-/* json-glib says "<data>:3:4: Parse error: unexpected ..."; we say where in plainer words. */
+/* json-glib says "<data>:3:4: Parse error: unexpected ..."; we say where in plainer words. Its
+ * message may quote a token cut in the middle of a UTF-8 sequence, and ours ends up in a D-Bus
+ * string property, so it is made valid first. */
 static char *
-hb_describe_json_error (const char *message)
+hb_describe_json_error (const char *raw_message)
 {
+  g_autofree char *message = g_utf8_make_valid (raw_message, -1);
   const char *p = message;
   char *endp = NULL;
   guint64 line;
@@ -190,7 +195,12 @@ hb_thread_config_resolve (const HbThreadConfig *defaults, const char *overrides_
     return hb_resolve_internal (defaults, NULL, TRUE, NULL);
 
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, overrides_json, -1, &local_error))
+  if (hb_json_text_has_trailing_container (overrides_json, strlen (overrides_json)))
+    {
+      g_string_append (problems, "heartbeat_config_json: not valid JSON: more than one value");
+      cfg = hb_resolve_internal (defaults, NULL, TRUE, NULL);
+    }
+  else if (!json_parser_load_from_data (parser, overrides_json, -1, &local_error))
     {
       g_autofree char *why = hb_describe_json_error (local_error->message);
 

@@ -4,6 +4,7 @@
 #include "hb-dbus-thread.h"
 #include "hb-duration.h"
 #include "hb-error.h"
+#include "hb-json.h"
 
 #define THREAD_IFACE "org.crt.Heartbeat1.Thread"
 #define HISTORY_MAX 1000
@@ -71,7 +72,7 @@ static GVariant *
 actions_variant (const char *json)
 {
   GVariantBuilder b;
-  g_autoptr(JsonNode) root = json != NULL && json[0] != '\0' ? json_from_string (json, NULL) : NULL;
+  g_autoptr(JsonNode) root = json != NULL && json[0] != '\0' ? hb_json_parse_single (json, NULL) : NULL;
 
   g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
   if (root != NULL && JSON_NODE_HOLDS_ARRAY (root))
@@ -195,6 +196,8 @@ typedef struct
   GVariant *changes;      /* SetConfig's a{sv}; NULL resets */
 } Call;
 
+/* The reply takes the reference GDBus handed to the handler; the call keeps one of its own until
+ * it is freed. */
 static Call *
 call_new (HbDbusThreadContext *ctx, GDBusMethodInvocation *invocation, HbThread *t)
 {
@@ -235,7 +238,7 @@ on_config_set (GObject *source, GAsyncResult *res, gpointer user_data)
   if (!hb_service_set_config_finish (HB_SERVICE (source), res, NULL, &error))
     return_error (c->invocation, error);
   else
-    g_dbus_method_invocation_return_value (g_steal_pointer (&c->invocation), NULL);
+    g_dbus_method_invocation_return_value (c->invocation, NULL);
   call_free (c);
 }
 
@@ -361,7 +364,7 @@ on_preview (GObject *source, GAsyncResult *res, gpointer user_data)
   g_variant_builder_add (&b, "{sv}", "verdict", g_variant_new_string (verdict));
   g_variant_builder_add (&b, "{sv}", "reason", g_variant_new_string (r->reason));
   g_variant_builder_add (&b, "{sv}", "error", g_variant_new_string (r->error));
-  g_dbus_method_invocation_return_value (g_steal_pointer (&c->invocation),
+  g_dbus_method_invocation_return_value (c->invocation,
                                          g_variant_new ("(@a{sv})", g_variant_builder_end (&b)));
   call_free (c);
 }
@@ -392,7 +395,7 @@ on_history (GObject *source, GAsyncResult *res, gpointer user_data)
   g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; i < runs->len; i++)
     g_variant_builder_add_value (&b, hb_run_result_to_variant (runs->pdata[i]));
-  g_dbus_method_invocation_return_value (g_steal_pointer (&c->invocation),
+  g_dbus_method_invocation_return_value (c->invocation,
                                          g_variant_new ("(aa{sv})", &b));
   call_free (c);
 }

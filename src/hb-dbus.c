@@ -298,6 +298,8 @@ typedef struct
   char *arg;
 } Call;
 
+/* The reply takes the reference GDBus handed to the handler; the call keeps one of its own until
+ * it is freed. */
 static Call *
 call_new (HbDbus *self, GDBusMethodInvocation *invocation, const char *arg)
 {
@@ -396,7 +398,7 @@ on_thread_added_for_call (GObject *source, GAsyncResult *res, gpointer user_data
   if (t == NULL)
     g_dbus_method_invocation_return_gerror (c->invocation, error);
   else
-    hb_exported_manager_complete_add_thread (c->self->manager, g_steal_pointer (&c->invocation),
+    hb_exported_manager_complete_add_thread (c->self->manager, c->invocation,
                                              t->object_path);
   call_free (c);
 }
@@ -475,7 +477,7 @@ on_replaced (GObject *source, GAsyncResult *res, gpointer user_data)
     g_dbus_method_invocation_return_gerror (c->invocation, error);
   else
     hb_exported_manager_complete_set_heartbeat_md (c->self->manager,
-                                                   g_steal_pointer (&c->invocation));
+                                                   c->invocation);
   call_free (c);
 }
 

@@ -106,6 +106,22 @@ hb_parse_candidate (const char *s, gsize len)
   return json_from_string (text, NULL);
 }
 
+/* Is @s (of @len bytes) exactly one JSON string literal? */
+static gboolean
+hb_is_one_string (const char *s, gsize len)
+{
+  if (s[0] != '"')
+    return FALSE;
+  for (gsize i = 1; i < len; i++)
+    {
+      if (s[i] == '\\')
+        i++;
+      else if (s[i] == '"')
+        return i == len - 1;
+    }
+  return FALSE;
+}
+
 typedef enum {
   HB_CANDIDATE_NONE,      /* not JSON: look further */
   HB_CANDIDATE_OBJECT,
@@ -126,6 +142,12 @@ hb_parse_whole (const char *s, JsonObject **out)
     {
       if (hb_scan_balanced (s, len, 0) != (gssize) len - 1)
         return HB_CANDIDATE_NONE;
+    }
+  else if (strpbrk (s, "{[") != NULL && !hb_is_one_string (s, len))
+    {
+      /* A scalar followed by more is not one value. Not parsed at all: json-glib 1.6 leaks the
+       * container that follows a scalar root ("1. {...}", "true [...]") when it fails. */
+      return HB_CANDIDATE_NONE;
     }
   node = hb_parse_candidate (s, len);
   if (node == NULL)

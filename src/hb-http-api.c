@@ -120,15 +120,17 @@ JsonNode *
 hb_http_config_json (HbThread *t)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonObject) config = hb_thread_config_to_json (t->config);
+  g_autoptr(JsonObject) overrides = t->overrides != NULL ? json_object_ref (t->overrides)
+                                                         : json_object_new ();
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "thread_id");
   json_builder_add_string_value (b, t->id);
   json_builder_set_member_name (b, "config");
-  json_builder_add_value (b, json_node_init_object (json_node_alloc (),
-                                                    hb_thread_config_to_json (t->config)));
+  json_builder_add_value (b, json_node_init_object (json_node_alloc (), config));
   json_builder_set_member_name (b, "overrides");
-  json_builder_add_value (b, json_node_init_object (json_node_alloc (), t->overrides));
+  json_builder_add_value (b, json_node_init_object (json_node_alloc (), overrides));
   hb_http_add_time (b, "last_run", t->last_run);
   add_string_or_null (b, "last_summary", t->last_summary);
   add_string_or_null (b, "last_status", t->last_status);

@@ -68,13 +68,18 @@ hb_instructions_snapshot_new_missing (const char *path, const char *problem)
   return s;
 }
 
-/* The largest length <= @len that does not end inside a UTF-8 sequence of @data. */
+/* The largest length <= @len that does not end inside a UTF-8 sequence of @data. A sequence has
+ * at most 3 continuation bytes: a longer run is invalid anyway (and gets replaced), so walking
+ * back further would only throw away content. */
 static gsize
 hb_utf8_boundary (const char *data, gsize total, gsize len)
 {
+  gsize floor;
+
   if (len >= total)
     return total;
-  while (len > 0 && ((guchar) data[len] & 0xC0) == 0x80)
+  floor = len > 3 ? len - 3 : 0;
+  while (len > floor && ((guchar) data[len] & 0xC0) == 0x80)
     len--;
   return len;
 }

@@ -358,6 +358,10 @@ hb_llm_http_send_async (SoupSession *session,
       g_object_unref (task);
       return;
     }
+  /* A chat changes nothing on the server, so it may go over a kept-alive connection: libsoup
+   * reuses idle connections only for requests marked idempotent (and may resend those if the
+   * server closed the connection just then). */
+  soup_message_add_flags (h->msg, SOUP_MESSAGE_IDEMPOTENT);
   headers = soup_message_get_request_headers (h->msg);
   soup_message_headers_replace (headers, "Accept", "application/json, application/x-ndjson");
   if (settings->api_key != NULL && settings->api_key[0] != '\0')

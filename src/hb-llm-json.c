@@ -3,6 +3,8 @@
  * is checked before it is read. */
 #include "config.h"
 
+#include "hb-json.h"
+
 #include <string.h>
 
 #include "hb-error.h"
@@ -75,10 +77,18 @@ hb_llm_parse_object (const char *body, gsize len, const char *what, GError **err
   g_autoptr(GError) local = NULL;
   JsonNode *root;
 
+  if (body != NULL && hb_json_text_has_trailing_container (body, len))
+    {
+      g_set_error (error, HB_LLM_ERROR, HB_LLM_ERROR_PROTOCOL,
+                   "%s is not JSON: more than one value", what);
+      return NULL;
+    }
   if (len > G_MAXSSIZE || !json_parser_load_from_data (parser, body, (gssize) len, &local))
     {
-      g_set_error (error, HB_LLM_ERROR, HB_LLM_ERROR_PROTOCOL, "%s is not JSON: %s", what,
-                   local != NULL ? local->message : "too long");
+      /* json-glib may quote a token cut inside a UTF-8 sequence; our messages reach D-Bus. */
+      g_autofree char *why = g_utf8_make_valid (local != NULL ? local->message : "too long", -1);
+
+      g_set_error (error, HB_LLM_ERROR, HB_LLM_ERROR_PROTOCOL, "%s is not JSON: %s", what, why);
       return NULL;
     }
   root = json_parser_get_root (parser);

@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "hb-llm.h"
+#include "hb-json.h"
 #include "hb-ndjson.h"
 
 G_BEGIN_DECLS
@@ -36,7 +37,8 @@ GBytes *hb_llm_http_send_finish (GAsyncResult *result, GError **error);
 char *hb_llm_error_body_message (const char *body, gsize len);
 char *hb_llm_error_object_message (JsonObject *obj);
 
-/* Parse @body as a JSON object; PROTOCOL error naming @what otherwise. */
+/* Parse @body as a JSON object; PROTOCOL error naming @what otherwise (also for a body holding
+ * more than one value). */
 JsonObject *hb_llm_parse_object (const char *body, gsize len, const char *what, GError **error);
 
 /* Type-checked member reads: NULL / @fallback when the member is absent or has another type. */

@@ -233,7 +233,7 @@ config_op_free (ConfigOp *op)
 {
   hb_thread_unref (op->thread);
   json_object_unref (op->overrides);
-  json_object_unref (op->previous);
+  g_clear_pointer (&op->previous, json_object_unref);
   g_free (op);
 }
 
@@ -248,7 +248,8 @@ on_config_saved (GObject *source, GAsyncResult *res, gpointer user_data)
   if (!hb_store_save_config_finish (HB_STORE (source), res, &error))
     {
       /* Undo the change unless a later one replaced it meanwhile. */
-      if (op->thread->overrides == op->overrides)
+      if (op->thread->overrides == op->overrides ||
+          (op->thread->overrides == NULL && json_object_get_size (op->overrides) == 0))
         {
           hb_thread_set_overrides (op->thread, op->previous, self->config->defaults);
           hb_scheduler_reschedule (self->scheduler, op->thread);
@@ -292,7 +293,7 @@ hb_service_set_config_async (HbService *self, HbThread *thread, JsonObject *chan
    * override object, so the last write is the latest state. */
   op = g_new0 (ConfigOp, 1);
   op->thread = hb_thread_ref (thread);
-  op->previous = json_object_ref (thread->overrides);
+  op->previous = thread->overrides != NULL ? json_object_ref (thread->overrides) : NULL;
   op->overrides = json_object_ref (overrides);
   g_task_set_task_data (task, op, (GDestroyNotify) config_op_free);
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "hb-error.h"
+#include "hb-json.h"
 #include "hb-thread.h"
 
 #define THREADS_PATH "/org/crt/Heartbeat/threads/"
@@ -55,7 +56,7 @@ hb_thread_new (const char *id)
   t->ref_count = 1;
   t->id = g_strdup (id);
   t->object_path = hb_thread_object_path (id);
-  t->overrides = json_object_new ();
+  t->overrides = NULL;
   t->config = hb_thread_config_new_default ();
   t->last_run_id = g_strdup ("");
   t->last_status = g_strdup ("");
@@ -82,7 +83,7 @@ hb_thread_unref (HbThread *t)
     return;
   g_free (t->id);
   g_free (t->object_path);
-  json_object_unref (t->overrides);
+  g_clear_pointer (&t->overrides, json_object_unref);
   hb_thread_config_free (t->config);
   g_free (t->config_problem);
   g_free (t->last_run_id);
@@ -132,10 +133,11 @@ hb_thread_apply_row (HbThread *t, const HbThreadRow *row, const HbThreadConfig *
 
   /* Keep the overrides as stored when they parse; garbage is kept only as a problem. */
   if (row->config_json != NULL && row->config_json[0] != '\0')
-    node = json_from_string (row->config_json, NULL);
-  json_object_unref (t->overrides);
-  t->overrides = node != NULL && JSON_NODE_HOLDS_OBJECT (node)
-                   ? json_object_ref (json_node_get_object (node)) : json_object_new ();
+    node = hb_json_parse_single (row->config_json, NULL);
+  g_clear_pointer (&t->overrides, json_object_unref);
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node) &&
+      json_object_get_size (json_node_get_object (node)) > 0)
+    t->overrides = json_object_ref (json_node_get_object (node));
   changed |= set_config (t, config, problem);
 
   if (t->last_run != row->last_run)
@@ -159,8 +161,9 @@ hb_thread_set_overrides (HbThread *t, JsonObject *overrides, const HbThreadConfi
 {
   HbThreadConfig *config = hb_thread_config_resolve_object (defaults, overrides);
 
-  json_object_unref (t->overrides);
-  t->overrides = json_object_ref (overrides);
+  g_clear_pointer (&t->overrides, json_object_unref);
+  if (overrides != NULL && json_object_get_size (overrides) > 0)
+    t->overrides = json_object_ref (overrides);
   return set_config (t, config, NULL);
 }
 

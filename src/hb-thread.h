@@ -31,7 +31,8 @@ struct _HbThread
   char *id;
   char *object_path;
 
-  JsonObject *overrides;      /* the thread's stored overrides, never NULL */
+  JsonObject *overrides;      /* the thread's stored overrides; NULL when there are none (most
+                               * threads: an empty object costs more than the rest of the struct) */
   HbThreadConfig *config;     /* effective: defaults <- overrides */
   char *config_problem;       /* NULL, or why the stored overrides were (partly) ignored */
 
@@ -74,7 +75,8 @@ gboolean hb_thread_id_validate (const char *id, GError **error);
 HbThreadChanged hb_thread_apply_row (HbThread *thread, const HbThreadRow *row,
                                      const HbThreadConfig *defaults);
 
-/* Replace the overrides (already validated) and recompute the effective config. */
+/* Replace the overrides (already validated; NULL or empty for none) and recompute the effective
+ * config. */
 HbThreadChanged hb_thread_set_overrides (HbThread *thread, JsonObject *overrides,
                                          const HbThreadConfig *defaults);
 

@@ -268,7 +268,12 @@ hb_test_env_free (HbTestEnv *env)
   if (env == NULL)
     return;
   for (guint i = 0; i < env->daemons->len; i++)
-    hb_test_proc_stop (&((HbTestDaemon *) g_ptr_array_index (env->daemons, i))->proc, 5000);
+    {
+      HbTestProc *p = &((HbTestDaemon *) g_ptr_array_index (env->daemons, i))->proc;
+
+      hb_test_proc_stop_cleanly (p, "crt-heartbeatd", 5000);
+    }
+  hb_test_proc_stop_cleanly (&env->fake, "fake-ollama", 5000);
   if (g_test_failed ())
     {
       hb_test_env_print_logs (env);
@@ -279,7 +284,6 @@ hb_test_env_free (HbTestEnv *env)
   if (env->conn != NULL)
     g_dbus_connection_close_sync (env->conn, NULL, NULL);
   g_clear_object (&env->conn);
-  hb_test_proc_stop (&env->fake, 5000);
   hb_test_proc_stop (&env->bus, 5000);
   hb_test_proc_clear (&env->fake);
   hb_test_proc_clear (&env->bus);

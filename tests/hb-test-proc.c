@@ -216,6 +216,21 @@ hb_test_proc_stop (HbTestProc *p, guint timeout_ms)
 }
 
 void
+hb_test_proc_stop_cleanly (HbTestProc *p, const char *what, guint timeout_ms)
+{
+  gboolean was_running = p->proc != NULL && !p->exited;
+  int status = hb_test_proc_stop (p, timeout_ms);
+
+  if (was_running && status != 0)
+    {
+      /* Under the asan setup a sanitizer report (leaks at exit included) is in its log. */
+      g_printerr ("%s (pid %d) exited with status %d when stopped at teardown\n", what,
+                  (int) p->pid, status);
+      g_test_fail ();
+    }
+}
+
+void
 hb_test_proc_clear (HbTestProc *p)
 {
   /* Only ever called for exited (or never started) processes: the wait callback holds a pointer

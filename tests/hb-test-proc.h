@@ -54,6 +54,10 @@ gboolean hb_test_proc_spawn (HbTestProc *p, GSubprocessLauncher *launcher,
 gboolean hb_test_proc_wait (HbTestProc *p, guint timeout_ms, GError **error);
 /* SIGTERM, wait up to @timeout_ms, then SIGKILL. Returns the exit status, -1 if never started. */
 int hb_test_proc_stop (HbTestProc *p, guint timeout_ms);
+/* Stop a process still running at teardown and fail the test unless it exits with status 0:
+ * a crash on the way out, a hang past @timeout_ms, or a sanitizer report such as leaks at exit
+ * (the asan test setup) is a failure of the test that ran it. */
+void hb_test_proc_stop_cleanly (HbTestProc *p, const char *what, guint timeout_ms);
 void hb_test_proc_clear (HbTestProc *p);
 
 /* A launcher with the environment of the private bus and an isolated home. */

@@ -138,7 +138,8 @@ test_compute_dst (void)
   gint64 now = g_date_time_to_unix (before) * S;
   HbDueInput in = { now, now - 30 * MINUTE, 0, 1800, 0, 2 * 60 + 30, 5 * 60, tz, 0 };
   gint64 due = hb_due_compute (&in, NULL);
-  g_autoptr(GDateTime) local = g_date_time_to_timezone (g_date_time_new_from_unix_utc (due / S), tz);
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (due / S);
+  g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, tz);
 
   /* 01:30 local is outside 02:30-05:00; the window opens when the clock reads 03:00 CEST. */
   g_assert_cmpint (due, >, now);

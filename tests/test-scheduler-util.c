@@ -231,6 +231,7 @@ sched_wait_change (HbTestEnv *env, const char *path, const char *iface, const ch
     hb_test_signal_recorder_new (hb_test_env_get_connection (env), NULL, path,
                                  "org.freedesktop.DBus.Properties", "PropertiesChanged", iface);
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  g_autoptr(GVariant) old_value = g_variant_ref_sink (old);
 
   for (;;)
     {

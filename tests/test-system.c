@@ -345,7 +345,11 @@ assert_reads_each_property (HbSystemBus *sb, const char *path, const char *iface
       assert_succeeded (r, name);
       got = g_variant_parse (G_VARIANT_TYPE ("(v)"), r->out, NULL, NULL, &error);
       g_assert_no_error (error);
-      inner = g_variant_get_variant (g_variant_get_child_value (got, 0));
+      {
+        g_autoptr(GVariant) boxed = g_variant_get_child_value (got, 0);
+
+        inner = g_variant_get_variant (boxed);
+      }
       if (!g_variant_equal (inner, value))
         g_error ("%s.%s: nobody read %s", iface, name, g_variant_print (inner, TRUE));
       count++;
@@ -520,7 +524,9 @@ test_root_allowed (void)
       GVariant *v = g_variant_parse (NULL, thread_writes[i].value, NULL, NULL, &error);
 
       g_assert_no_error (error);
-      set_thread_property (sb, thread_writes[i].name, g_variant_get_variant (v));
+      g_autoptr(GVariant) value = g_variant_get_variant (v);
+
+      set_thread_property (sb, thread_writes[i].name, value);
       g_variant_unref (v);
     }
 

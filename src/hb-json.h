@@ -1,0 +1,17 @@
+/* hb-json.h: what every parser of outside JSON needs before json-glib 1.6 sees the text. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Does @text (@len bytes) hold a '{' or '[' value after its first value? json-glib 1.6 accepts
+ * such text as its first value and leaks every container after it, so outside text is checked
+ * before parsing. A string-aware scan; it does not validate the JSON. */
+gboolean hb_json_text_has_trailing_container (const char *text, gsize len);
+
+/* Parse outside text, refusing a second value after the first (see above). NULL with @error set
+ * otherwise. */
+JsonNode *hb_json_parse_single (const char *text, GError **error);
+
+G_END_DECLS
