@@ -6,6 +6,10 @@
  */
 #include "config.h"
 
+#include "hb-json.h"
+
+#define HB_DECISION_MAX_DEPTH 64
+
 #include <string.h>
 
 #include "hb-decision.h"
@@ -101,7 +105,13 @@ hb_widen_huge_integers (const char *s, gsize len)
 static JsonNode *
 hb_parse_candidate (const char *s, gsize len)
 {
-  g_autofree char *text = hb_widen_huge_integers (s, len);
+  g_autofree char *text = NULL;
+
+  /* A decision is flat; anything deeper than this is not one, and json-glib recursion on
+   * pathological nesting would overflow the stack. */
+  if (hb_json_text_depth (s, len) > HB_DECISION_MAX_DEPTH)
+    return NULL;
+  text = hb_widen_huge_integers (s, len);
 
   return json_from_string (text, NULL);
 }

@@ -369,12 +369,20 @@ run_now (HbHttp *self, SoupServerMessage *msg, HbThread *t)
 }
 
 static gboolean
-parse_limit (GHashTable *query, guint *limit)
+parse_limit (SoupServerMessage *msg, guint *limit)
 {
-  const char *text = query != NULL ? g_hash_table_lookup (query, "limit") : NULL;
+  /* libsoup's decoded query stops at a %00; decode the raw one, refusing NUL. */
+  const char *raw = g_uri_get_query (soup_server_message_get_uri (msg));
+  g_autoptr(GHashTable) query = raw != NULL ? g_uri_parse_params (raw, -1, "&", G_URI_PARAMS_NONE,
+                                                                   NULL)
+                                            : NULL;
+  const char *text;
   guint64 v;
 
   *limit = HISTORY_DEFAULT;
+  if (raw != NULL && query == NULL)
+    return FALSE;
+  text = query != NULL ? g_hash_table_lookup (query, "limit") : NULL;
   if (text == NULL)
     return TRUE;
   if (!g_ascii_string_to_unsigned (text, 10, 1, HISTORY_MAX, &v, NULL))
@@ -439,7 +447,7 @@ history (HbHttp *self, SoupServerMessage *msg, HbThread *t, GHashTable *query)
   HbStore *store = hb_pipeline_get_store (hb_service_get_pipeline (self->service));
   guint limit;
 
-  if (!parse_limit (query, &limit))
+  if (!parse_limit (msg, &limit))
     {
       g_autofree char *message = g_strdup_printf ("must be an integer 1..%d", HISTORY_MAX);
 

@@ -263,6 +263,35 @@ is_safe_method (const char *method)
          g_str_equal (method, "OPTIONS");
 }
 
+/* libsoup answers only after reading the whole body, however large it was announced: without
+ * "Expect: 100-continue" that would hold the connection for as long as the client likes. Answer
+ * 413 on the connection at once and close it. FALSE when the connection cannot be written
+ * without waiting (then the ordinary, later answer is used). */
+static gboolean
+refuse_and_close (SoupServerMessage *msg)
+{
+  g_autofree char *body = g_strdup_printf ("{\"detail\":\"The request body is over %d bytes\"}",
+                                           HB_HTTP_MAX_BODY);
+  g_autofree char *reply = g_strdup_printf ("HTTP/1.1 413 Payload Too Large\r\n"
+                                            "Content-Type: application/json\r\n"
+                                            "Content-Length: %zu\r\n"
+                                            "Connection: close\r\n\r\n%s",
+                                            strlen (body), body);
+  GIOStream *io;
+  GOutputStream *out;
+
+  io = soup_server_message_steal_connection (msg);
+  if (io == NULL)
+    return FALSE;
+  out = g_io_stream_get_output_stream (io);
+  if (G_IS_POLLABLE_OUTPUT_STREAM (out))
+    g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (out), reply,
+                                                strlen (reply), NULL, NULL);
+  g_io_stream_close (io, NULL, NULL);
+  g_object_unref (io);
+  return TRUE;
+}
+
 /* After the headers, before the body: who may ask, and how much they may send. */
 static void
 early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
@@ -297,6 +326,11 @@ early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
       return;
     }
   length = soup_message_headers_get_content_length (h);
+  if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH &&
+      length > HB_HTTP_MAX_BODY &&
+      !(soup_message_headers_get_expectations (h) & SOUP_EXPECTATION_CONTINUE) &&
+      refuse_and_close (msg))
+    return;
   if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH &&
       length > HB_HTTP_MAX_BODY)
     {

@@ -44,13 +44,49 @@ hb_json_text_has_trailing_container (const char *text, gsize len)
   return FALSE;
 }
 
+guint
+hb_json_text_depth (const char *text, gsize len)
+{
+  guint depth = 0;
+  guint deepest = 0;
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '{' || c == '[')
+        deepest = MAX (deepest, ++depth);
+      else if ((c == '}' || c == ']') && depth > 0)
+        depth--;
+    }
+  return deepest;
+}
+
 JsonNode *
 hb_json_parse_single (const char *text, GError **error)
 {
-  if (text != NULL && hb_json_text_has_trailing_container (text, strlen (text)))
+  gsize len = text != NULL ? strlen (text) : 0;
+
+  if (text != NULL && hb_json_text_has_trailing_container (text, len))
     {
       g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
                            "more than one JSON value");
+      return NULL;
+    }
+  if (text != NULL && hb_json_text_depth (text, len) > HB_JSON_MAX_DEPTH)
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                   "nested more than %d levels deep", HB_JSON_MAX_DEPTH);
       return NULL;
     }
   return json_from_string (text, error);

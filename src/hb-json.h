@@ -10,8 +10,14 @@ G_BEGIN_DECLS
  * before parsing. A string-aware scan; it does not validate the JSON. */
 gboolean hb_json_text_has_trailing_container (const char *text, gsize len);
 
-/* Parse outside text, refusing a second value after the first (see above). NULL with @error set
- * otherwise. */
+/* How deeply @text nests arrays and objects (string-aware). json-glib 1.6 parses recursively and
+ * overflows the stack on deep enough input (about 100,000 levels): outside text is checked first. */
+guint hb_json_text_depth (const char *text, gsize len);
+
+#define HB_JSON_MAX_DEPTH 512
+
+/* Parse outside text, refusing a second value after the first and nesting deeper than
+ * HB_JSON_MAX_DEPTH. NULL with @error set otherwise. */
 JsonNode *hb_json_parse_single (const char *text, GError **error);
 
 G_END_DECLS

@@ -77,10 +77,21 @@ hb_llm_parse_object (const char *body, gsize len, const char *what, GError **err
   g_autoptr(GError) local = NULL;
   JsonNode *root;
 
-  if (body != NULL && hb_json_text_has_trailing_container (body, len))
+  if (body == NULL || len == 0)
+    {
+      g_set_error (error, HB_LLM_ERROR, HB_LLM_ERROR_PROTOCOL, "%s is empty", what);
+      return NULL;
+    }
+  if (hb_json_text_has_trailing_container (body, len))
     {
       g_set_error (error, HB_LLM_ERROR, HB_LLM_ERROR_PROTOCOL,
                    "%s is not JSON: more than one value", what);
+      return NULL;
+    }
+  if (hb_json_text_depth (body, len) > HB_JSON_MAX_DEPTH)
+    {
+      g_set_error (error, HB_LLM_ERROR, HB_LLM_ERROR_PROTOCOL,
+                   "%s is nested more than %d levels deep", what, HB_JSON_MAX_DEPTH);
       return NULL;
     }
   if (len > G_MAXSSIZE || !json_parser_load_from_data (parser, body, (gssize) len, &local))
