@@ -1,11 +1,14 @@
-/* test-scheduler-util.c: database set-up, property and signal helpers for the scheduler tests */
+/* test-scheduler-util.c: database set-up, property and signal helpers for the scheduler tests,
+ * and the daemon's wall clock moved with libfaketime */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <sys/types.h>
+#include <glib/gstdio.h>
 
 #include "test-scheduler-util.h"
 
@@ -13,6 +16,12 @@ double
 sched_now_s (void)
 {
   return (double) g_get_real_time () / G_USEC_PER_SEC;
+}
+
+gint64
+sched_db_us (double seconds)
+{
+  return (gint64) llround (seconds * G_USEC_PER_SEC);
 }
 
 /* ---- the database ------------------------------------------------------------------------- */
@@ -379,4 +388,147 @@ sched_fake_requests (HbTestEnv *env)
   n = stats.requests;
   hb_test_fake_stats_clear (&stats);
   return n;
+}
+
+/* ---- the daemon's wall clock -------------------------------------------------------------- */
+
+struct _SchedClock
+{
+  HbTestEnv *env;
+  char *file;       /* libfaketime's FAKETIME_TIMESTAMP_FILE */
+  gint64 offset_s;
+};
+
+const char *
+sched_clock_library (void)
+{
+  /* The MT build first: the daemon reads the clock from several threads, and with the cache
+   * off every call parses the file into libfaketime's shared state, which only the MT build
+   * guards with a lock. */
+  static const char *const names[] = { "libfaketimeMT.so.1", "libfaketime.so.1" };
+  static const char *const dirs[] = {
+    "/usr/lib/x86_64-linux-gnu/faketime", "/usr/lib/aarch64-linux-gnu/faketime",
+    "/usr/lib64/faketime", "/usr/lib/faketime", "/usr/local/lib/faketime",
+  };
+  static char *found = NULL;
+  const char *forced = g_getenv ("HB_TEST_LIBFAKETIME");
+
+  if (forced != NULL && forced[0] != '\0')
+    return forced;
+  for (guint n = 0; found == NULL && n < G_N_ELEMENTS (names); n++)
+    for (guint i = 0; found == NULL && i < G_N_ELEMENTS (dirs); i++)
+      {
+        g_autofree char *path = g_build_filename (dirs[i], names[n], NULL);
+
+        if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+          found = g_steal_pointer (&path);
+      }
+  if (found == NULL)
+    g_test_skip ("libfaketime is not installed (Debian package faketime)");
+  return found;
+}
+
+SchedClock *
+sched_clock_new (HbTestEnv *env)
+{
+  SchedClock *wall = g_new0 (SchedClock, 1);
+
+  wall->env = env;
+  wall->file = g_build_filename (hb_test_env_get_tmpdir (env), "faketime.rc", NULL);
+  sched_clock_set_offset (wall, 0);
+  return wall;
+}
+
+gboolean
+sched_clock_setup (HbTestEnv **env, SchedClock **wall)
+{
+  if (sched_clock_library () == NULL)
+    return FALSE;
+  *env = hb_test_env_new (NULL);
+  *wall = sched_clock_new (*env);
+  sched_db_init (*env);
+  return TRUE;
+}
+
+void
+sched_clock_free (SchedClock *wall)
+{
+  if (wall == NULL)
+    return;
+  g_free (wall->file);
+  g_free (wall);
+}
+
+void
+sched_clock_set_offset (SchedClock *wall, gint64 offset_s)
+{
+  g_autofree char *text = g_strdup_printf ("%+" G_GINT64_FORMAT "\n", offset_s);
+  g_autoptr(GError) error = NULL;
+
+  /* Written to a temporary file and renamed: the daemon, reading on every clock call, sees the
+   * old offset or the new one, never an empty file. */
+  g_file_set_contents (wall->file, text, -1, &error);
+  g_assert_no_error (error);
+  wall->offset_s = offset_s;
+}
+
+gint64
+sched_clock_now (SchedClock *wall)
+{
+  return g_get_real_time () + wall->offset_s * G_USEC_PER_SEC;
+}
+
+HbTestDaemon *
+sched_clock_start (SchedClock *wall, const char *config)
+{
+  const char *library = sched_clock_library ();
+  const char *old = g_getenv ("LD_PRELOAD");
+  g_autofree char *preload = NULL;
+  g_autofree char *file = g_strconcat ("FAKETIME_TIMESTAMP_FILE=", wall->file, NULL);
+  const char *env_vars[] = {
+    NULL, file, "FAKETIME_NO_CACHE=1", "FAKETIME_DONT_FAKE_MONOTONIC=1", "NO_FAKE_STAT=1",
+    /* Unset: FAKETIME would win over the file, FAKETIME_SHARED would join another's state. */
+    "FAKETIME", "FAKETIME_SHARED", NULL,
+  };
+  HbTestDaemon *d;
+  GPid pid;
+
+  g_assert_nonnull (library);
+  preload = g_strdup_printf ("LD_PRELOAD=%s%s%s", old != NULL ? old : "",
+                             old != NULL && old[0] != '\0' ? ":" : "", library);
+  env_vars[0] = preload;
+  d = sched_start (wall->env, config, env_vars);
+
+  pid = hb_test_daemon_get_pid (d);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *path = g_strdup_printf (i == 0 ? "/dev/shm/faketime_shm_%d"
+                                                      : "/dev/shm/sem.faketime_sem_%d", (int) pid);
+
+      if (g_unlink (path) != 0 && errno != ENOENT)
+        g_error ("Cannot remove %s: %s", path, g_strerror (errno));
+    }
+  return d;
+}
+
+GVariant *
+sched_clock_run_now (SchedClock *wall, HbTestSignalRecorder *completed, const char *id)
+{
+  gint64 before = sched_clock_now (wall);
+  GVariant *result;
+
+  sched_manager_call (wall->env, "RunNow", g_variant_new ("(s)", id));
+  result = sched_next_result (completed, SCHED_RUN_TIMEOUT_MS);
+  g_assert_cmpstr (sched_result_str (result, "thread_id"), ==, id);
+  sched_assert_within ("started_at", sched_result_time (result, "started_at"), before,
+                       sched_clock_now (wall));
+  return result;
+}
+
+void
+sched_assert_within (const char *what, gint64 t, gint64 lo, gint64 hi)
+{
+  if (t < lo || t > hi)
+    g_error ("%s is %+.3f s from the earliest time expected, outside [0, %.3f s]", what,
+             (double) (t - lo) / G_USEC_PER_SEC, (double) (hi - lo) / G_USEC_PER_SEC);
 }

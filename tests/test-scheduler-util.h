@@ -23,6 +23,8 @@ G_BEGIN_DECLS
   "breaker-threshold=3\n[backend]\nretries=0\n[defaults]\nevery=60\n"
 
 double sched_now_s (void);
+/* Database seconds as the daemon reads them, in microseconds. */
+gint64 sched_db_us (double seconds);
 
 /* Create CRT's thread_sessions and recent_queries tables, and HEARTBEAT.md. */
 void sched_db_init (HbTestEnv *env);
@@ -76,5 +78,37 @@ guint sched_fake_requests (HbTestEnv *env);
 
 /* Send @signo to the running daemon. */
 void sched_signal_daemon (HbTestDaemon *d, int signo);
+
+/* ---- the daemon's wall clock, moved with libfaketime -------------------------------------- */
+
+/* The daemon runs with libfaketime preloaded, reading its offset from a file on every call:
+ * only its realtime clock moves (as when the clock is set), its monotonic clock and so GLib's
+ * timers keep running, file times stay real. The test's own clock is the real one. */
+typedef struct _SchedClock SchedClock;
+
+/* The preload library, or NULL (and the test skipped) when libfaketime is not installed. */
+const char *sched_clock_library (void);
+/* Offset 0 until sched_clock_set_offset(). */
+SchedClock *sched_clock_new (HbTestEnv *env);
+/* A new environment with sched_db_init() done and its clock; FALSE (the test skipped, nothing
+ * made) when libfaketime is not installed. */
+gboolean sched_clock_setup (HbTestEnv **env, SchedClock **wall);
+void sched_clock_free (SchedClock *wall);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SchedClock, sched_clock_free)
+
+/* sched_start() with the clock preloaded; libfaketime's per-process shared memory names are
+ * removed at once (the daemon keeps its mappings), so that a killed daemon leaves none behind
+ * for a later process with the same pid to trip over. */
+HbTestDaemon *sched_clock_start (SchedClock *wall, const char *config);
+/* From now on the daemon's wall clock reads real time + @offset_s. */
+void sched_clock_set_offset (SchedClock *wall, gint64 offset_s);
+/* The daemon's idea of now (microseconds): real time + the offset. */
+gint64 sched_clock_now (SchedClock *wall);
+/* RunNow for @id and its result from @completed (transfer full); its start must lie within
+ * the call, on the daemon's clock. */
+GVariant *sched_clock_run_now (SchedClock *wall, HbTestSignalRecorder *completed,
+                               const char *id);
+/* Fail unless @t lies in [@lo, @hi] (microseconds); @what names it. */
+void sched_assert_within (const char *what, gint64 t, gint64 lo, gint64 hi);
 
 G_END_DECLS

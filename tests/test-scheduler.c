@@ -365,44 +365,59 @@ test_catch_up_after_restart (void)
   g_assert_cmpuint (sched_fake_requests (env), ==, N_CATCH_UP);
 }
 
-/* SIGUSR1 recomputes every due time, as after a clock jump: a persisted due time that is now
- * in the past becomes one catch-up run. */
+/* SIGUSR1 recomputes every due time, as after a clock change. The daemon's wall clock jumps two
+ * hours ahead: the hourly heartbeat due in 50 min is overdue now, yet the jump alone changes
+ * nothing (the timer runs on the monotonic clock, which did not jump); after SIGUSR1 it runs
+ * once, at once, not as a replay of the missed hours. */
 static void
 test_sigusr1_reevaluates (void)
 {
-  g_autoptr(HbTestEnv) env = hb_test_env_new (NULL);
-  g_autoptr(HbTestSignalRecorder) completed = sched_record (env, "HeartbeatCompleted", NULL);
-  g_autofree char *path = sched_thread_path ("jumped");
+  g_autoptr(HbTestEnv) env = NULL;
+  g_autoptr(SchedClock) wall = NULL;
+  g_autoptr(HbTestSignalRecorder) started = NULL;
+  g_autoptr(HbTestSignalRecorder) completed = NULL;
+  g_autoptr(GVariant) probe = NULL;
   g_autoptr(GVariant) result = NULL;
-  double far = sched_now_s () + 1800;
   gint64 signalled;
+  double last;
+  guint64 next;
   HbTestDaemon *d;
 
-  sched_db_init (env);
-  sched_db_add_thread (env, "jumped", 0, "{\"every\":3600}");
-  sched_db_exec (env, "ALTER TABLE thread_sessions ADD COLUMN heartbeat_next_due REAL");
-  sched_db_exec (env, "UPDATE thread_sessions SET heartbeat_next_due = %.6f", far);
-  d = sched_start (env, SCHED_CONFIG_BASE, NULL);
-  /* Never ran: the persisted due time holds. */
-  assert_same_time (sched_thread_u64 (env, "jumped", "NextRun"), db_us (far));
+  if (!sched_clock_setup (&env, &wall))
+    return;
+  last = sched_now_s () - 600;
+  sched_db_add_thread (env, "jumped", last, "{\"every\":3600}");
+  /* Due in a day: asking it to run shows the daemon's clock without re-arming the timer,
+   * which stays on "jumped". */
+  sched_db_add_thread (env, "probe", sched_now_s () - 60, "{\"every\":86400}");
+  started = sched_record (env, "RunStarted", "jumped");
+  completed = sched_record (env, "HeartbeatCompleted", NULL);
+  d = sched_clock_start (wall, SCHED_CONFIG_BASE);
+  next = sched_thread_u64 (env, "jumped", "NextRun");
+  assert_same_time (next, db_us (last) + 3600 * S);
 
-  /* The due time is three hours in the past now, as if the clock had jumped. The summary only
-   * shows when the daemon has read the row. */
-  sched_db_exec (env,
-                 "UPDATE thread_sessions SET heartbeat_next_due = %.6f,"
-                 " heartbeat_last_summary = 'edited'", sched_now_s () - 3 * 3600);
-  sched_wait_equal (env, path, HB_TEST_THREAD_IFACE, "LastSummary",
-                    g_variant_new_string ("edited"), HB_TEST_TIMEOUT_MS);
-  g_assert_cmpuint (hb_test_signal_recorder_get_count (completed), ==, 0);
+  sched_clock_set_offset (wall, 2 * 3600);
+  probe = sched_clock_run_now (wall, completed, "probe");
 
-  signalled = g_get_real_time ();
+  /* The control: the due time has passed on the daemon's clock, but nothing re-evaluated it. */
+  sched_assert_quiet (started, SCHED_QUIET_MS);
+  g_assert_cmpuint (sched_thread_u64 (env, "jumped", "NextRun"), ==, next);
+
+  signalled = sched_clock_now (wall);
   sched_signal_daemon (d, SIGUSR1);
   result = sched_next_result (completed, SCHED_RUN_TIMEOUT_MS);
   g_assert_cmpstr (sched_result_str (result, "thread_id"), ==, "jumped");
-  /* Caught up now, not replayed from three hours ago. */
-  g_assert_cmpint (sched_result_time (result, "scheduled_for"), >=, signalled);
-  g_assert_cmpint (sched_result_time (result, "started_at") - signalled, <=, 5 * S);
+  g_assert_cmpstr (sched_result_str (result, "status"), ==, "no-action");
+  /* Caught up now on the new clock, not replayed from the old due time. */
+  sched_assert_within ("scheduled_for", sched_result_time (result, "scheduled_for"), signalled,
+                       signalled + 5 * S);
+  sched_assert_within ("started_at", sched_result_time (result, "started_at"),
+                       sched_result_time (result, "scheduled_for"), signalled + 5 * S);
   sched_assert_quiet (completed, SCHED_QUIET_MS);
+  g_assert_cmpuint (hb_test_signal_recorder_get_count (started), ==, 1);
+  g_assert_cmpuint (sched_fake_requests (env), ==, 2);
+  g_assert_cmpuint (sched_thread_u64 (env, "jumped", "LastRun"),
+                    ==, (guint64) sched_result_time (result, "finished_at"));
   g_assert_cmpuint (sched_thread_u64 (env, "jumped", "NextRun"),
                     ==, sched_thread_u64 (env, "jumped", "LastRun") + 3600 * S);
 }
