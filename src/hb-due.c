@@ -17,6 +17,13 @@ hb_due_offset (const char *thread_id, guint every_s, guint offset_max_s)
   /* FNV-1a: stable across runs and builds, unlike g_str_hash's unspecified function. */
   for (const guchar *p = (const guchar *) thread_id; *p != '\0'; p++)
     h = (h ^ *p) * 16777619u;
+  /* Mix the bits: FNV's top bits, the ones that pick the offset, hardly move when ids differ
+   * only in their last characters (thread-1, thread-2, ...). */
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
   return (gint64) (((guint64) h * span_s * G_USEC_PER_SEC) >> 32);
 }
 
@@ -54,6 +61,10 @@ hb_due_compute (const HbDueInput *in, HbDueReason *reason)
       due = in->now + in->offset;
       why = HB_DUE_FIRST;
     }
+
+  /* Further ahead than one interval: the clock was set back past the last run. Without this a
+   * clock corrected backwards by a year would hold the thread for a year. */
+  due = MIN (due, in->now + (gint64) in->every * G_USEC_PER_SEC + in->offset);
 
   if (in->retry_at > 0)
     {

@@ -53,6 +53,20 @@ test_offset (void)
       }
     g_assert_cmpuint (g_hash_table_size (seen), >, 90);
   }
+
+  /* ... and evenly: ids differing only in their last characters fill every tenth of the span. */
+  {
+    guint buckets[10] = { 0 };
+
+    for (guint i = 0; i < 100; i++)
+      {
+        g_autofree char *id = g_strdup_printf ("thread-%u", i);
+
+        buckets[hb_due_offset (id, 3600, 300) * 10 / (300 * S + 1)]++;
+      }
+    for (guint b = 0; b < 10; b++)
+      g_assert_cmpuint (buckets[b], >, 0);
+  }
 }
 
 typedef struct
@@ -106,6 +120,9 @@ test_compute (void)
       NOON_UTC + 10 * HOUR, HB_DUE_ACTIVE_HOURS },
     { "24:00 end", NOON_UTC, NOON_UTC - 10 * MINUTE, 0, 1800, 0, 12 * 60 + 30, 24 * 60, "UTC", 0,
       NOON_UTC + 30 * MINUTE, HB_DUE_ACTIVE_HOURS },
+    /* The clock was set back two hours past the last run: one interval from now, not three. */
+    { "clock set back", NOON_UTC, NOON_UTC + 2 * HOUR, 0, 3600, 0, -1, -1, "UTC", 0,
+      NOON_UTC + HOUR, HB_DUE_ON_TIME },
     /* Catch-up outside the window waits for the window, not a burst at the window's start. */
     { "catch-up deferred to the window", NOON_UTC, NOON_UTC - 10 * HOUR, 0, 1800, 0, 20 * 60,
       21 * 60, "UTC", 0, NOON_UTC + 8 * HOUR, HB_DUE_ACTIVE_HOURS },

@@ -4,7 +4,7 @@
 HB_BUILD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libglib2.0-dev-bin
 libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libpolkit-gobject-1-dev gettext tzdata"
 HB_TEST_PACKAGES="dbus-daemon dbus-bin systemd libglib2.0-bin sqlite3 python3 polkitd chromium
-util-linux mount passwd faketime"
+util-linux mount passwd faketime libfaketime"
 # Node.js and npm drive the panel's browser test; the machine may bring its own.
 command -v node >/dev/null 2>&1 || HB_TEST_PACKAGES="$HB_TEST_PACKAGES nodejs"
 command -v npm >/dev/null 2>&1 || HB_TEST_PACKAGES="$HB_TEST_PACKAGES npm"
