@@ -190,10 +190,12 @@ faults_runs_new (GDBusConnection *conn)
                                                   "HeartbeatCompleted", HB_TEST_MANAGER_PATH,
                                                   NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_completed,
                                                   runs, NULL);
+  g_autoptr(GVariant) id = NULL;
+
   /* A round trip, so that the match rule is in force before anything is triggered. */
-  g_dbus_connection_call_sync (conn, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                               "org.freedesktop.DBus", "GetId", NULL, NULL,
-                               G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  id = g_dbus_connection_call_sync (conn, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                    "org.freedesktop.DBus", "GetId", NULL, NULL,
+                                    G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
   return runs;
 }
 

@@ -22,17 +22,35 @@ typedef struct {
   gboolean rerun;
 } Churn;
 
+static guint pending_calls;
+
 static void
 on_run_now_reply (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   /* The daemon may be killed before it answers: that is the point. */
   g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res,
                                                              NULL);
+
+  pending_calls--;
+}
+
+static gboolean
+no_pending_calls (gpointer user_data)
+{
+  return pending_calls == 0;
+}
+
+/* Every reply taken before the test ends, so that none is left queued (and reported leaked). */
+static void
+wait_pending_calls (void)
+{
+  g_assert_true (hb_test_wait_until (no_pending_calls, NULL, HB_TEST_TIMEOUT_MS * 2));
 }
 
 static void
 run_now_async (GDBusConnection *conn, const char *thread_id)
 {
+  pending_calls++;
   g_dbus_connection_call (conn, HB_TEST_BUS_NAME, HB_TEST_MANAGER_PATH, HB_TEST_MANAGER_IFACE,
                           "RunNow", g_variant_new ("(s)", thread_id), G_VARIANT_TYPE ("(s)"),
                           G_DBUS_CALL_FLAGS_NONE, HB_TEST_TIMEOUT_MS, NULL, on_run_now_reply,
@@ -216,6 +234,7 @@ test_crash_safety (void)
   g_assert_cmpint (faults_db_int (db, "SELECT COUNT(*) FROM heartbeat_runs r"
                                       " WHERE r.status = 'acted' AND r.action != 'vote'"
                                       " AND r.run_id NOT IN (" LEDGER_RUN_IDS ")"), ==, 0);
+  wait_pending_calls ();
 }
 
 /* ---- F2: lock contention -------------------------------------------------------------------- */
@@ -352,6 +371,7 @@ test_lock_contention (void)
                                       " WHERE status = 'no-action'"), ==, run_ids->len);
   g_assert_cmpint (faults_db_int (db, "SELECT COUNT(*) FROM heartbeat_runs"
                                       " WHERE status != 'no-action'"), ==, 0);
+  wait_pending_calls ();
 }
 
 /* ---- F5: storage faults --------------------------------------------------------------------- */
@@ -453,6 +473,7 @@ test_storage_faults (void)
   g_assert_cmpint (faults_db_int (hb_test_env_get_db_path (env), "SELECT COUNT(*) FROM heartbeat_runs"
                                                                  " WHERE status = 'running'"), ==, 0);
   umount2 (state, MNT_DETACH);
+  wait_pending_calls ();
 }
 
 int

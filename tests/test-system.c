@@ -294,7 +294,7 @@ assert_same_reply (HbSystemBus *sb, const char *path, const char *method, const 
   g_autoptr(GVariant) theirs = NULL;
   g_autoptr(GVariant) ours = NULL;
   g_autoptr(GError) error = NULL;
-  GVariant *parameters = NULL;
+  g_autoptr(GVariant) parameters = NULL;
 
   assert_succeeded (r, method);
   theirs = g_variant_parse (G_VARIANT_TYPE (reply_type), r->out, NULL, NULL, &error);

@@ -89,7 +89,7 @@ hb_ctl_json_boolean (gboolean value)
 JsonNode *
 hb_ctl_variant_to_json (GVariant *value)
 {
-  g_autoptr(GVariant) owned = g_variant_ref_sink (value);
+  g_autoptr(GVariant) owned = g_variant_take_ref (value);
 
   return json_gvariant_serialize (owned);
 }
