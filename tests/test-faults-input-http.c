@@ -330,7 +330,7 @@ test_bad_http_input (HbHttpFixture *f, gconstpointer data)
     }
 
   /* Bodies: a NUL inside, over the 64 KiB cap (with a length, chunked, announced only). */
-  nul_body = g_strdup ("{\"thread_id\":\"t2\0\"}");
+  nul_body = g_memdup2 ("{\"thread_id\":\"t2\0\"}", 19);
   check_raw (f, problems, "body with a NUL byte",
              request_bytes (f, "POST", "/api/threads", NULL, nul_body, 19), 400, FALSE);
   check_raw (f, problems, "100 KB body", huge_body_request (f, 100 * 1024), 413, FALSE);
