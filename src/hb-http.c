@@ -264,9 +264,11 @@ is_safe_method (const char *method)
 }
 
 /* libsoup answers only after reading the whole body, however large it was announced: without
- * "Expect: 100-continue" that would hold the connection for as long as the client likes. Answer
- * 413 on the connection at once and close it. FALSE when the connection cannot be written
- * without waiting (then the ordinary, later answer is used). */
+ * "Expect: 100-continue" a huge announced body would hold the connection for as long as the
+ * client likes. Past HB_HTTP_DRAIN_MAX, answer 413 on the connection at once and close it (a
+ * client still sending then sees a reset); below it the body is read, not kept, and the 413 comes
+ * as an ordinary reply. FALSE when libsoup would not give up the connection. */
+#define HB_HTTP_DRAIN_MAX (1024 * 1024)
 static gboolean
 refuse_and_close (SoupServerMessage *msg)
 {
@@ -327,7 +329,7 @@ early_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
     }
   length = soup_message_headers_get_content_length (h);
   if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH &&
-      length > HB_HTTP_MAX_BODY &&
+      length > HB_HTTP_DRAIN_MAX &&
       !(soup_message_headers_get_expectations (h) & SOUP_EXPECTATION_CONTINUE) &&
       refuse_and_close (msg))
     return;
