@@ -213,13 +213,19 @@ reader_eof (gpointer user_data)
   return ((Reader *) user_data)->eof;
 }
 
-static void
-wait_for_output (Reader *r, const char *needle)
+static gboolean
+output_within (Reader *r, const char *needle, guint timeout_ms)
 {
   Seen s = { r, needle };
 
-  hb_test_wait_until (seen, &s, HB_TEST_TIMEOUT_MS);
-  if (strstr (r->text->str, needle) == NULL)
+  hb_test_wait_until (seen, &s, timeout_ms);
+  return strstr (r->text->str, needle) != NULL;
+}
+
+static void
+wait_for_output (Reader *r, const char *needle)
+{
+  if (!output_within (r, needle, HB_TEST_TIMEOUT_MS))
     g_error ("\"%s\" not seen in:\n%s", needle, r->text->str);
 }
 
@@ -243,8 +249,17 @@ test_gdbus_monitor (void)
   reader.in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (monitor));
   g_data_input_stream_read_line_async (reader.in, G_PRIORITY_DEFAULT, cancel, read_line_cb,
                                        &reader);
-  /* Printed once it knows the owner, which is after its match rule is in place. */
   wait_for_output (&reader, "is owned by");
+  /* gdbus adds its match rules without waiting for them: warm up with runs of another thread
+   * until their signals show, so the checked run cannot fall before the rules are in force. */
+  g_free (hb_dbus_test_add_thread (env, "warm-up"));
+  for (guint i = 0; i < 20; i++)
+    {
+      g_free (hb_dbus_test_run_now (env, "warm-up"));
+      if (output_within (&reader, "HeartbeatCompleted ('warm-up'", 1000))
+        break;
+    }
+  wait_for_output (&reader, "HeartbeatCompleted ('warm-up'");
 
   run_id = hb_dbus_test_run_now (env, "monitored");
   wait_for_output (&reader, "org.crt.Heartbeat1.Manager.RunStarted ('monitored'");
