@@ -66,11 +66,14 @@ faults_wait_db_int (const char *db_path, const char *sql, gint64 want, guint tim
 gboolean
 faults_wait_db_settled (const char *db_path)
 {
+  /* Written after the run is announced: the due time computed from the last run, at least its
+   * interval later (the one set for the thread, else the shortest allowed). */
   return faults_wait_db_int (db_path, "SELECT COUNT(*) FROM thread_sessions"
                                       " WHERE heartbeat_last_run IS NOT NULL AND"
                                       " (heartbeat_next_due IS NULL OR"
-                                      "  heartbeat_next_due <= heartbeat_last_run)", 0,
-                             HB_TEST_TIMEOUT_MS);
+                                      "  heartbeat_next_due < heartbeat_last_run + coalesce("
+                                      "    json_extract (heartbeat_config_json, '$.every'), 60))",
+                             0, HB_TEST_TIMEOUT_MS);
 }
 
 static void
