@@ -32,23 +32,6 @@ hb_store_budget_facts (HbStore *self, const char *thread_id, double since_s, dou
   return TRUE;
 }
 
-static const char *
-action_name (HbActionKind kind)
-{
-  switch (kind)
-    {
-    case HB_ACTION_POST:
-      return "post";
-    case HB_ACTION_COMMENT:
-      return "comment";
-    case HB_ACTION_VOTE:
-      return "vote";
-    case HB_ACTION_NONE:
-    default:
-      return "none";
-    }
-}
-
 /* Why the store refuses @dec for this thread now (a reason code and a message), or NULL. */
 static gboolean
 check_decision (HbStore *self, const HbDecision *dec, const HbBudgets *b, const char *thread_id,
@@ -62,7 +45,7 @@ check_decision (HbStore *self, const HbDecision *dec, const HbBudgets *b, const 
       (dec->action == HB_ACTION_COMMENT && dec->content == NULL))
     {
       *reason = "missing-field";
-      *message = g_strdup_printf ("The %s has no text", action_name (dec->action));
+      *message = g_strdup_printf ("The %s has no text", hb_action_kind_to_string (dec->action));
       return TRUE;
     }
   if (dec->action == HB_ACTION_VOTE && dec->vote != 1 && dec->vote != -1)
@@ -188,7 +171,7 @@ hb_store_ledger_apply (HbStore *self, const HbDecision *dec, const HbBudgets *bu
   g_autofree char *message = NULL;
   const char *reason = NULL;
 
-  hb_run_result_set_string (&r->action, action_name (dec->action));
+  hb_run_result_set_string (&r->action, hb_action_kind_to_string (dec->action));
   if (dec->action == HB_ACTION_NONE)
     {
       r->status = HB_RUN_STATUS_NO_ACTION;
