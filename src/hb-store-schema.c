@@ -116,6 +116,23 @@ static const char *const v1_indexes[] = {
   "CREATE UNIQUE INDEX IF NOT EXISTS %s.idx_molt_votes_heartbeat_run ON molt_votes (heartbeat_run_id)",
 };
 
+/* Version 2: indexes for the reads every run makes (the thread's messages, memories and newest
+ * runs, the feed and its comment counts), so that a run costs the same with a large history as
+ * with an empty one. Only indexes: CRT's rows and columns stay as they are. */
+static const SchemaStatement v2_indexes[] = {
+  { LIVES_MAIN, NULL,
+    "CREATE INDEX IF NOT EXISTS %s.idx_recent_queries_thread ON recent_queries (thread_id, id)" },
+  { LIVES_MAIN, NULL,
+    "CREATE INDEX IF NOT EXISTS %s.idx_molt_posts_created ON molt_posts (created_at, id)" },
+  { LIVES_MAIN, NULL,
+    "CREATE INDEX IF NOT EXISTS %s.idx_molt_comments_post ON molt_comments (post_id)" },
+  { LIVES_MAIN, NULL,
+    "CREATE INDEX IF NOT EXISTS %s.idx_heartbeat_runs_thread_finished"
+    " ON heartbeat_runs (thread_id, finished_at)" },
+  { LIVES_MEMORY, NULL,
+    "CREATE INDEX IF NOT EXISTS %s.idx_memories_thread ON memories (thread_id, timestamp)" },
+};
+
 static const char *
 lives_schema (HbStore *self, Lives lives)
 {
@@ -223,6 +240,24 @@ migrate_v1 (HbStore *self, gpointer data, GError **error)
   return exec_printf (self, error, "PRAGMA main.user_version = 1");
 }
 
+static gboolean
+migrate_v2 (HbStore *self, gpointer data, GError **error)
+{
+  const MigrateTarget *t = data;
+
+  for (guint i = 0; i < G_N_ELEMENTS (v2_indexes); i++)
+    {
+      if (g_strcmp0 (lives_schema (self, v2_indexes[i].lives), t->schema) != 0)
+        continue;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+      if (!exec_printf (self, error, v2_indexes[i].sql, t->schema))
+        return FALSE;
+#pragma GCC diagnostic pop
+    }
+  return exec_printf (self, error, "PRAGMA %s.user_version = 2", t->schema);
+}
+
 /* A file at the current version can still miss tables: one that was attached at the last
  * start holds contradictions or memories, and this time it is not attached. */
 static gboolean
@@ -270,6 +305,12 @@ migrate_schema (HbStore *self, const char *schema, GError **error)
     {
       g_debug ("migrating %s to schema version 1", schema);
       if (!hb_db_transact (self, TRUE, migrate_v1, &target, error))
+        return FALSE;
+    }
+  if (version < 2 || !complete)
+    {
+      g_debug ("migrating %s to schema version 2", schema);
+      if (!hb_db_transact (self, TRUE, migrate_v2, &target, error))
         return FALSE;
     }
   return TRUE;

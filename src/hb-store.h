@@ -18,7 +18,7 @@
 
 G_BEGIN_DECLS
 
-#define HB_STORE_SCHEMA_VERSION 1
+#define HB_STORE_SCHEMA_VERSION 2
 /* 0.1 + 0.2 + 0.4 + 0.8 + 1.6 + 2 + 2 + 2 s: a writer holding the lock for up to 9 s is outlasted. */
 #define HB_STORE_BUSY_TRIES 9
 

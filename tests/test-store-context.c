@@ -175,8 +175,10 @@ test_attached (Fixture *f, gconstpointer data)
   g_assert_false (db_has_table (f->ledger, "molt_posts"));
   g_assert_true (db_has_table (f->memory, "memories"));
   g_assert_true (db_has_column (f->memory, "memories", "slot"));
-  g_assert_cmpint (db_int (f->ledger, "PRAGMA user_version"), ==, 1);
-  g_assert_cmpint (db_int (f->memory, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (db_int (f->ledger, "PRAGMA user_version"), ==, HB_STORE_SCHEMA_VERSION);
+  g_assert_cmpint (db_int (f->memory, "PRAGMA user_version"), ==, HB_STORE_SCHEMA_VERSION);
+  g_assert_cmpint (db_int (f->memory, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index'"
+                                      " AND name = 'idx_memories_thread'"), ==, 1);
   assert_db_text (f->ledger, "PRAGMA journal_mode", "wal");
 
   fill_contradictions (f->ledger, f->memory);

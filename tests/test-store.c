@@ -22,6 +22,51 @@ static const char *const thread_columns[] = {
 
 static const char *const ledger_tables[] = { "molt_posts", "molt_comments", "molt_votes" };
 
+/* The details of EXPLAIN QUERY PLAN @sql, one per line. */
+static char *
+query_plan (const char *path, const char *sql)
+{
+  sqlite3 *db = db_open (path);
+  g_autofree char *explain = g_strdup_printf ("EXPLAIN QUERY PLAN %s", sql);
+  GString *plan = g_string_new (NULL);
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (db, explain, -1, &stmt, NULL) != SQLITE_OK)
+    g_error ("%s: %s", explain, sqlite3_errmsg (db));
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (plan, "%s\n", (const char *) sqlite3_column_text (stmt, 3));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return g_string_free (plan, FALSE);
+}
+
+/* The reads every run makes walk an index rather than scan and sort a table (schema version 2). */
+static void
+assert_run_reads_use_indexes (const char *path)
+{
+  static const char *const reads[] = {
+    "SELECT id FROM recent_queries WHERE thread_id = 'a' ORDER BY id DESC LIMIT 10",
+    "SELECT id FROM molt_posts ORDER BY created_at DESC, id DESC LIMIT 10",
+    "SELECT COUNT(*) FROM molt_comments WHERE post_id = 1",
+    "SELECT memory_id FROM memories WHERE thread_id = 'a' ORDER BY timestamp DESC LIMIT 10",
+    "SELECT status FROM heartbeat_runs WHERE thread_id = 'a' AND status <> 'running'"
+    " ORDER BY finished_at DESC, rowid DESC LIMIT 1",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (reads); i++)
+    {
+      g_autofree char *plan = query_plan (path, reads[i]);
+
+      g_auto(GStrv) lines = g_strsplit (plan, "\n", -1);
+
+      g_test_message ("%s: %s", reads[i], plan);
+      g_assert_null (strstr (plan, "TEMP B-TREE"));
+      for (guint j = 0; lines[j] != NULL; j++)
+        if (g_str_has_prefix (lines[j], "SCAN"))
+          g_assert_nonnull (strstr (lines[j], "USING"));
+    }
+}
+
 static void
 assert_schema (const char *path)
 {
@@ -48,6 +93,7 @@ assert_schema (const char *path)
     }
   g_assert_cmpint (db_int (path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index'"
                                  " AND name = 'idx_heartbeat_runs_thread'"), ==, 1);
+  assert_run_reads_use_indexes (path);
   assert_db_text (path, "PRAGMA journal_mode", "wal");
 }
 
@@ -73,6 +119,18 @@ test_migrate_fresh (Fixture *f, gconstpointer data)
   sqlite3_close (db);
 
   fixture_reopen (f);
+  assert_schema (f->path);
+  g_assert_cmpint (db_count (f->path, "molt_posts"), ==, 1);
+
+  /* A file left at version 1 (before the run indexes) gains them, its rows kept. */
+  hb_store_close (f->store);
+  g_clear_object (&f->store);
+  db = db_open (f->path);
+  db_exec (db, "DROP INDEX idx_recent_queries_thread; DROP INDEX idx_molt_posts_created;"
+               " DROP INDEX idx_molt_comments_post; DROP INDEX idx_heartbeat_runs_thread_finished;"
+               " DROP INDEX idx_memories_thread; PRAGMA user_version = 1");
+  sqlite3_close (db);
+  fixture_open (f);
   assert_schema (f->path);
   g_assert_cmpint (db_count (f->path, "molt_posts"), ==, 1);
 }
