@@ -107,19 +107,21 @@ hb_bench_write_config (HbTestEnv *env, const char *ini)
 }
 
 /* A wrapper that drops --verbose and execs the daemon (the same pid, so the harness still
- * recognises it as the owner of the name). */
+ * recognises it as the owner of the name). HB_BENCH_WRAP, when set, is put before the daemon's
+ * command line, e.g. "valgrind --tool=callgrind" to profile a benchmark. */
 static char *
 quiet_wrapper (HbTestEnv *env)
 {
   g_autoptr(GError) error = NULL;
   char *path = g_build_filename (hb_test_env_get_tmpdir (env), "quiet-daemon", NULL);
+  const char *wrap = g_getenv ("HB_BENCH_WRAP");
   g_autofree char *script = g_strdup_printf (
     "#!/bin/sh\n"
     "for a do\n"
     "  shift\n"
     "  [ \"$a\" = --verbose ] || set -- \"$@\" \"$a\"\n"
     "done\n"
-    "exec '%s/src/crt-heartbeatd' \"$@\"\n", HB_BENCH_BUILD_ROOT);
+    "exec %s '%s/src/crt-heartbeatd' \"$@\"\n", wrap != NULL ? wrap : "", HB_BENCH_BUILD_ROOT);
 
   g_file_set_contents (path, script, -1, &error);
   g_assert_no_error (error);
@@ -233,6 +235,35 @@ gint64
 hb_bench_sched_ns (GPid pid)
 {
   return sum_tasks (pid, task_sched_ns);
+}
+
+GHashTable *
+hb_bench_sched_ns_by_thread (GPid pid)
+{
+  g_autofree char *dir_path = g_strdup_printf ("/proc/%d/task", (int) pid);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  GHashTable *by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *task_dir = g_build_filename (dir_path, name, NULL);
+      g_autofree char *comm_path = g_build_filename (task_dir, "comm", NULL);
+      g_autofree char *comm = read_proc (comm_path);
+      gint64 *sum;
+
+      if (comm == NULL)
+        continue;
+      g_strstrip (comm);
+      sum = g_hash_table_lookup (by_name, comm);
+      if (sum == NULL)
+        {
+          sum = g_new0 (gint64, 1);
+          g_hash_table_insert (by_name, g_strdup (comm), sum);
+        }
+      *sum += task_sched_ns (task_dir);
+    }
+  return by_name;
 }
 
 gint64

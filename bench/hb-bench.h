@@ -42,6 +42,8 @@ HbTestDaemon *hb_bench_spawn_daemon (HbTestEnv *env, const char *config_path);
 gint64 hb_bench_cpu_us (GPid pid);
 /* The run time of its live threads (/proc/PID/task/STAR/schedstat) in nanoseconds. */
 gint64 hb_bench_sched_ns (GPid pid);
+/* The same per thread name (/proc/PID/task/STAR/comm): name -> gint64* nanoseconds. */
+GHashTable *hb_bench_sched_ns_by_thread (GPid pid);
 /* Voluntary plus involuntary context switches summed over /proc/PID/task/STAR/status. */
 gint64 hb_bench_context_switches (GPid pid);
 /* VmRSS in KiB. */
