@@ -102,55 +102,84 @@ actions_variant (const char *json)
   return g_variant_builder_end (&b);
 }
 
+/* LastActions is parsed from its JSON once per change, not once per emission. */
 static GVariant *
-property_value (HbThread *t, const char *name, gboolean stopped)
+last_actions_variant (HbThread *t)
+{
+  if (t->last_actions_variant == NULL ||
+      g_strcmp0 (t->last_actions_variant_json, t->last_actions_json) != 0)
+    {
+      g_clear_pointer (&t->last_actions_variant, g_variant_unref);
+      g_free (t->last_actions_variant_json);
+      t->last_actions_variant = g_variant_ref_sink (actions_variant (t->last_actions_json));
+      t->last_actions_variant_json = g_strdup (t->last_actions_json);
+    }
+  return g_variant_ref (t->last_actions_variant);
+}
+
+/* The value of properties[@index]: the cases follow the table's order. */
+G_STATIC_ASSERT (G_N_ELEMENTS (properties) == 21);
+static GVariant *
+property_value (HbThread *t, guint index, gboolean stopped)
 {
   const HbThreadConfig *c = t->config;
 
-  if (g_str_equal (name, "ThreadId"))
-    return g_variant_new_string (t->id);
-  if (g_str_equal (name, "Enabled"))
-    return g_variant_new_boolean (c->enabled);
-  if (g_str_equal (name, "Every"))
-    return g_variant_new_uint32 (c->every);
-  if (g_str_equal (name, "Target"))
-    return g_variant_new_string (hb_target_to_string (c->target));
-  if (g_str_equal (name, "Model"))
-    return g_variant_new_string (c->model != NULL ? c->model : "");
-  if (g_str_equal (name, "MaxTokens"))
-    return g_variant_new_uint32 (c->max_tokens);
-  if (g_str_equal (name, "Temperature"))
-    return g_variant_new_double (c->temperature);
-  if (g_str_equal (name, "DryRun"))
-    return g_variant_new_boolean (c->dry_run);
-  if (g_str_equal (name, "ActiveHoursStart"))
-    return hhmm_variant (c->active_start);
-  if (g_str_equal (name, "ActiveHoursEnd"))
-    return hhmm_variant (c->active_end);
-  if (g_str_equal (name, "TimeZone"))
-    return g_variant_new_string (c->timezone != NULL ? c->timezone : "");
-  if (g_str_equal (name, "ConfigProblem"))
-    return g_variant_new_string (t->config_problem != NULL ? t->config_problem : "");
-  if (g_str_equal (name, "Running"))
-    return g_variant_new_boolean (t->running);
-  if (g_str_equal (name, "LastRun"))
-    return g_variant_new_uint64 ((guint64) MAX (t->last_run, 0));
-  if (g_str_equal (name, "LastRunId"))
-    return g_variant_new_string (t->last_run_id);
-  if (g_str_equal (name, "LastStatus"))
-    return g_variant_new_string (t->last_status);
-  if (g_str_equal (name, "LastReason"))
-    return g_variant_new_string (t->last_reason);
-  if (g_str_equal (name, "LastSummary"))
-    return g_variant_new_string (t->last_summary);
-  if (g_str_equal (name, "LastActions"))
-    return actions_variant (t->last_actions_json);
-  /* While the scheduler is stopped nothing is going to run. */
-  if (g_str_equal (name, "NextRun"))
-    return g_variant_new_uint64 (stopped ? 0 : (guint64) MAX (t->next_run, 0));
-  if (g_str_equal (name, "SkipReason"))
-    return g_variant_new_string (stopped && t->config->enabled ? "stopped" : t->skip_reason);
-  return NULL;
+  switch (index)
+    {
+    case 0:  /* ThreadId */
+      return g_variant_new_string (t->id);
+    case 1:  /* Enabled */
+      return g_variant_new_boolean (c->enabled);
+    case 2:  /* Every */
+      return g_variant_new_uint32 (c->every);
+    case 3:  /* Target */
+      return g_variant_new_string (hb_target_to_string (c->target));
+    case 4:  /* Model */
+      return g_variant_new_string (c->model != NULL ? c->model : "");
+    case 5:  /* MaxTokens */
+      return g_variant_new_uint32 (c->max_tokens);
+    case 6:  /* Temperature */
+      return g_variant_new_double (c->temperature);
+    case 7:  /* DryRun */
+      return g_variant_new_boolean (c->dry_run);
+    case 8:  /* ActiveHoursStart */
+      return hhmm_variant (c->active_start);
+    case 9:  /* ActiveHoursEnd */
+      return hhmm_variant (c->active_end);
+    case 10: /* TimeZone */
+      return g_variant_new_string (c->timezone != NULL ? c->timezone : "");
+    case 11: /* ConfigProblem */
+      return g_variant_new_string (t->config_problem != NULL ? t->config_problem : "");
+    case 12: /* Running */
+      return g_variant_new_boolean (t->running);
+    case 13: /* LastRun */
+      return g_variant_new_uint64 ((guint64) MAX (t->last_run, 0));
+    case 14: /* LastRunId */
+      return g_variant_new_string (t->last_run_id);
+    case 15: /* LastStatus */
+      return g_variant_new_string (t->last_status);
+    case 16: /* LastReason */
+      return g_variant_new_string (t->last_reason);
+    case 17: /* LastSummary */
+      return g_variant_new_string (t->last_summary);
+    case 18: /* LastActions */
+      return last_actions_variant (t);
+    case 19: /* NextRun; while the scheduler is stopped nothing is going to run */
+      return g_variant_new_uint64 (stopped ? 0 : (guint64) MAX (t->next_run, 0));
+    case 20: /* SkipReason */
+      return g_variant_new_string (stopped && t->config->enabled ? "stopped" : t->skip_reason);
+    default:
+      return NULL;
+    }
+}
+
+static int
+property_index (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (properties); i++)
+    if (g_str_equal (properties[i].property, name))
+      return (int) i;
+  return -1;
 }
 
 static GVariant *
@@ -161,8 +190,9 @@ properties_of (HbThread *t, guint groups, gboolean all, gboolean stopped)
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
   for (guint i = 0; i < G_N_ELEMENTS (properties); i++)
     if (all || (properties[i].group & groups) != 0)
-      g_variant_builder_add (&b, "{sv}", properties[i].property,
-                             property_value (t, properties[i].property, stopped));
+      g_variant_builder_add_value (&b, g_variant_new_dict_entry (
+                                         g_variant_new_string (properties[i].property),
+                                         g_variant_new_variant (property_value (t, i, stopped))));
   return g_variant_builder_end (&b);
 }
 
@@ -461,6 +491,7 @@ get_property (GDBusConnection *connection, const char *sender, const char *objec
 {
   HbDbusThreadContext *ctx = user_data;
   HbThread *t = hb_service_lookup_path (ctx->service, object_path);
+  int index = property_index (property_name);
   GVariant *value;
 
   if (t == NULL)
@@ -468,8 +499,9 @@ get_property (GDBusConnection *connection, const char *sender, const char *objec
       g_set_error (error, HB_ERROR, HB_ERROR_UNKNOWN_THREAD, "No thread at %s", object_path);
       return NULL;
     }
-  value = property_value (t, property_name,
-                          !hb_scheduler_get_enabled (hb_service_get_scheduler (ctx->service)));
+  value = index < 0 ? NULL
+                    : property_value (t, (guint) index,
+                                      !hb_scheduler_get_enabled (hb_service_get_scheduler (ctx->service)));
   if (value == NULL)
     g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "No property %s",
                  property_name);

@@ -13,6 +13,14 @@
 #define THREADS_PATH "/org/crt/Heartbeat/threads"
 #define THREAD_IFACE "org.crt.Heartbeat1.Thread"
 #define OM_IFACE "org.freedesktop.DBus.ObjectManager"
+/* A thread's property changes wait this long, so that those of a short run (Running, then its
+ * results) go out as one PropertiesChanged; a run's changes are sent before its
+ * HeartbeatCompleted in any case. */
+#define THREAD_CHANGES_DELAY_MS 50
+/* The Manager's run counters (Running, ActiveRuns, QueuedRuns) change with every run: while runs
+ * are going on they are updated at most once per period; a change after a quiet period, and the
+ * change to idle, go out at once (so that after the last HeartbeatCompleted they read true). */
+#define COUNTERS_PERIOD_US (50 * G_TIME_SPAN_MILLISECOND)
 /* Below dbus-daemon's default max_message_size (32 MiB on the system bus), with room. */
 #define MAX_REPLY_BYTES (24 * 1024 * 1024)
 
@@ -32,6 +40,8 @@ struct _HbDbus
 
   GHashTable *dirty;      /* HbThread* -> flags: PropertiesChanged to send */
   guint flush_id;
+  guint counters_id;       /* a trailing update of the run counters is due */
+  gint64 counters_at;      /* monotonic time of their last update */
   gboolean threads_dirty;
   gboolean stopped;        /* as last told to clients */
 };
@@ -51,21 +61,52 @@ static const char om_xml[] =
 /* ---- the Manager's state ------------------------------------------------------------------- */
 
 static void
-sync_manager (HbDbus *self)
+set_counters (HbDbus *self)
 {
   HbScheduler *s = hb_service_get_scheduler (self->service);
   HbExportedManager *m = self->manager;
   guint active = hb_scheduler_get_active_runs (s);
 
-  hb_exported_manager_set_enabled (m, hb_scheduler_get_enabled (s));
+  self->counters_at = g_get_monotonic_time ();
   hb_exported_manager_set_running (m, active > 0);
   hb_exported_manager_set_active_runs (m, active);
   hb_exported_manager_set_queued_runs (m, hb_scheduler_get_queued_runs (s));
+}
+
+static gboolean
+on_counters_due (gpointer user_data)
+{
+  HbDbus *self = user_data;
+
+  self->counters_id = 0;
+  set_counters (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* @now: the counters too, at once (a call that changed them replies after this). */
+static void
+sync_manager (HbDbus *self, gboolean now)
+{
+  HbScheduler *s = hb_service_get_scheduler (self->service);
+  HbExportedManager *m = self->manager;
+  gint64 since = g_get_monotonic_time () - self->counters_at;
+  gboolean idle = hb_scheduler_get_active_runs (s) == 0 && hb_scheduler_get_queued_runs (s) == 0;
+
+  hb_exported_manager_set_enabled (m, hb_scheduler_get_enabled (s));
   hb_exported_manager_set_next_wakeup (m, (guint64) MAX (hb_scheduler_get_next_wakeup (s), 0));
   hb_exported_manager_set_backend_state (m,
                                          hb_backend_state_to_string (hb_scheduler_get_backend_state (s)));
   hb_exported_manager_set_breaker_open (m, hb_scheduler_get_breaker_open (s));
   hb_exported_manager_set_max_concurrent (m, hb_scheduler_get_max_concurrent (s));
+
+  if (now || idle || (self->counters_id == 0 && since >= COUNTERS_PERIOD_US))
+    {
+      g_clear_handle_id (&self->counters_id, g_source_remove);
+      set_counters (self);
+    }
+  else if (self->counters_id == 0)
+    self->counters_id = g_timeout_add ((guint) ((COUNTERS_PERIOD_US - since) / 1000) + 1,
+                                       on_counters_due, self);
 }
 
 static void
@@ -111,7 +152,7 @@ static void
 flush_later (HbDbus *self)
 {
   if (self->flush_id == 0)
-    self->flush_id = g_idle_add (flush, self);
+    self->flush_id = g_timeout_add (THREAD_CHANGES_DELAY_MS, flush, self);
 }
 
 static void
@@ -176,7 +217,7 @@ on_state_changed (HbService *service, HbDbus *self)
 {
   gboolean stopped = !hb_scheduler_get_enabled (hb_service_get_scheduler (service));
 
-  sync_manager (self);
+  sync_manager (self, FALSE);
   if (stopped != self->stopped)
     {
       /* Start and Stop change every thread's NextRun and SkipReason. */
@@ -326,7 +367,7 @@ do_start (GDBusMethodInvocation *invocation, gpointer user_data)
   HbDbus *self = user_data;
 
   hb_service_start (self->service);
-  sync_manager (self);
+  sync_manager (self, TRUE);
   hb_exported_manager_complete_start (self->manager, invocation);
 }
 
@@ -343,7 +384,7 @@ do_stop (GDBusMethodInvocation *invocation, gpointer user_data)
   HbDbus *self = user_data;
 
   hb_service_stop (self->service);
-  sync_manager (self);
+  sync_manager (self, TRUE);
   hb_exported_manager_complete_stop (self->manager, invocation);
 }
 
@@ -507,7 +548,13 @@ hb_dbus_unexport (HbDbus *self)
 {
   if (self->connection == NULL)
     return;
-  g_clear_handle_id (&self->flush_id, g_source_remove);
+  g_clear_handle_id (&self->counters_id, g_source_remove);
+  /* Changes still waiting go out before the objects do. */
+  if (self->flush_id != 0)
+    {
+      g_clear_handle_id (&self->flush_id, g_source_remove);
+      flush (self);
+    }
   if (self->manager != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->manager));
   if (self->om_id != 0)
@@ -568,7 +615,7 @@ hb_dbus_new (HbService *service, GDBusConnection *connection, gboolean authorize
   hb_exported_manager_set_backend_url (m, backend_url);
   hb_exported_manager_set_default_model (m, hb_config_effective_model (config->defaults,
                                                                        config->default_model));
-  sync_manager (self);
+  sync_manager (self, TRUE);
   sync_thread_list (self);
 
   g_signal_connect (m, "handle-start", G_CALLBACK (handle_start), self);

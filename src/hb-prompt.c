@@ -45,8 +45,13 @@ hb_prompt_to_text (const HbPrompt *p)
 static char *
 hb_neutralise (const char *text)
 {
-  GString *out = g_string_sized_new (strlen (text));
+  GString *out;
   int lt = 0, gt = 0;
+
+  /* Most text holds no such run: copy it whole. */
+  if (strstr (text, "<<<") == NULL && strstr (text, ">>>") == NULL)
+    return g_strdup (text);
+  out = g_string_sized_new (strlen (text));
 
   for (const char *p = text; *p != '\0'; p++)
     {
@@ -101,21 +106,71 @@ hb_weekday (GDateTime *dt)
   return d >= 1 && d <= 7 ? days[d - 1] : "";
 }
 
-/* A Unix timestamp shown in the thread's zone (that of @local_now), to the minute. */
-static char *
-hb_format_local (double ts, GDateTime *local_now)
+/* Year, month (1-12) and day of the civil (proleptic Gregorian) date @days after 1970-01-01. */
+static void
+hb_civil_from_days (gint64 days, int *year, int *month, int *day)
 {
-  g_autoptr(GDateTime) utc = NULL;
-  g_autoptr(GDateTime) local = NULL;
+  gint64 z = days + 719468;                       /* days since 0000-03-01 */
+  gint64 era = (z >= 0 ? z : z - 146096) / 146097;
+  gint64 doe = z - era * 146097;                  /* day of the 400-year era */
+  gint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  gint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  gint64 mp = (5 * doy + 2) / 153;                /* month from March = 0 */
 
-  if (ts <= 0 || ts > 253402300799.0)   /* GDateTime ends with year 9999 */
+  *day = (int) (doy - (153 * mp + 2) / 5 + 1);
+  *month = (int) (mp < 10 ? mp + 3 : mp - 9);
+  *year = (int) (yoe + era * 400 + (*month <= 2));
+}
+
+static char *
+hb_put_digits (char *p, int value, int width)
+{
+  for (int i = width - 1; i >= 0; i--, value /= 10)
+    p[i] = (char) ('0' + value % 10);
+  return p + width;
+}
+
+/* A Unix timestamp shown in the thread's zone (that of @local_now), to the minute, as
+ * g_date_time_format (..., "%Y-%m-%dT%H:%M%:z") would; this runs for every item of every
+ * prompt, so without a GDateTime or printf per item. */
+char *
+hb_prompt_format_time (double ts, GDateTime *local_now)
+{
+  gint64 secs = (gint64) ts;
+  int offset = 0, year, month, day, minute_of_day, off_min;
+  gint64 local, days;
+  char buf[32], *p = buf;
+
+  if (ts <= 0 || ts > 253402300799.0)   /* GDateTime ends with year 9999: keep the same range */
     return g_strdup ("unknown time");
-  utc = g_date_time_new_from_unix_utc ((gint64) ts);
-  if (utc == NULL)
-    return g_strdup ("unknown time");
-  local = local_now != NULL ? g_date_time_to_timezone (utc, g_date_time_get_timezone (local_now))
-                            : g_date_time_ref (utc);
-  return g_date_time_format (local, "%Y-%m-%dT%H:%M%:z");
+  if (local_now != NULL)
+    {
+      GTimeZone *tz = g_date_time_get_timezone (local_now);
+      int interval = g_time_zone_find_interval (tz, G_TIME_TYPE_UNIVERSAL, secs);
+
+      offset = interval >= 0 ? g_time_zone_get_offset (tz, interval) : 0;
+    }
+  local = secs + offset;   /* may be before 1970 west of UTC: floor, not truncate */
+  days = local / 86400 - (local % 86400 < 0);
+  minute_of_day = (int) (local - days * 86400) / 60;
+  hb_civil_from_days (days, &year, &month, &day);
+  off_min = ABS (offset) / 60;
+
+  p = hb_put_digits (p, year, year > 9999 ? 5 : 4);
+  *p++ = '-';
+  p = hb_put_digits (p, month, 2);
+  *p++ = '-';
+  p = hb_put_digits (p, day, 2);
+  *p++ = 'T';
+  p = hb_put_digits (p, minute_of_day / 60, 2);
+  *p++ = ':';
+  p = hb_put_digits (p, minute_of_day % 60, 2);
+  *p++ = offset < 0 ? '-' : '+';
+  p = hb_put_digits (p, off_min / 60, 2);
+  *p++ = ':';
+  p = hb_put_digits (p, off_min % 60, 2);
+  *p = '\0';
+  return g_strdup (buf);
 }
 
 static void
@@ -293,7 +348,7 @@ static void
 hb_render_message (GString *inner, gconstpointer item, GDateTime *local_now)
 {
   const HbMessage *m = item;
-  g_autofree char *when = hb_format_local (m->timestamp, local_now);
+  g_autofree char *when = hb_prompt_format_time (m->timestamp, local_now);
   g_autofree char *query = hb_cut_chars (m->query, HB_CONTEXT_MESSAGE_CHARS);
   g_autofree char *response = hb_cut_chars (m->response, HB_CONTEXT_MESSAGE_CHARS);
 
@@ -306,7 +361,7 @@ static void
 hb_render_post (GString *inner, gconstpointer item, GDateTime *local_now)
 {
   const HbFeedPost *p = item;
-  g_autofree char *when = hb_format_local (p->created_at, local_now);
+  g_autofree char *when = hb_prompt_format_time (p->created_at, local_now);
 
   g_string_append_printf (inner,
                           "post_id %" G_GINT64_FORMAT ": \"%s\" by %s in %s, %s, score %"
@@ -319,7 +374,7 @@ static void
 hb_render_contradiction (GString *inner, gconstpointer item, GDateTime *local_now)
 {
   const HbContradiction *c = item;
-  g_autofree char *when = hb_format_local (c->timestamp, local_now);
+  g_autofree char *when = hb_prompt_format_time (c->timestamp, local_now);
 
   g_string_append_printf (inner, "- [%s] %s", when, hb_or (c->summary, "(no summary)"));
   if (hb_or (c->affects_slots, NULL) != NULL)
@@ -352,7 +407,7 @@ static void
 hb_render_own_action (GString *inner, gconstpointer item, GDateTime *local_now)
 {
   const HbPastAction *a = item;
-  g_autofree char *when = hb_format_local (a->timestamp, local_now);
+  g_autofree char *when = hb_prompt_format_time (a->timestamp, local_now);
 
   g_string_append_printf (inner, "- [%s] %s, %s", when, hb_or (a->status, "?"),
                           hb_or (a->action, "none"));

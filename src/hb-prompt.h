@@ -42,4 +42,8 @@ HbPrompt *hb_prompt_build (const HbContext *ctx,
 /* The full text as stored in heartbeat_runs.prompt. */
 char *hb_prompt_to_text (const HbPrompt *p);
 
+/* @ts (Unix seconds) in the zone of @local_now (NULL: UTC) to the minute, as the prompt shows
+ * times: "2026-12-04T13:20+05:30"; "unknown time" outside years 1970..9999. */
+char *hb_prompt_format_time (double ts, GDateTime *local_now);
+
 G_END_DECLS

@@ -137,54 +137,113 @@ hb_run_result_free (HbRunResult *r)
 }
 
 /* The decided action as CRT stored it: one object per action. */
+/* The members of a run's one action object, in order, told to a sink: the JSON text and the
+ * D-Bus variant are built from the same list. */
+typedef struct {
+  void (*string) (gpointer sink, const char *key, const char *value);
+  void (*integer) (gpointer sink, const char *key, gint64 value);
+  void (*boolean) (gpointer sink, const char *key, gboolean value);
+} ActionSink;
+
+static void
+visit_action (const HbRunResult *r, const ActionSink *sink, gpointer data)
+{
+  sink->string (data, "action", r->action);
+  if (r->title[0] != '\0')
+    sink->string (data, "title", r->title);
+  if (r->content[0] != '\0')
+    sink->string (data, "content", r->content);
+  if (r->post_id > 0)
+    sink->integer (data, "post_id", r->post_id);
+  if (r->vote_direction[0] != '\0')
+    sink->string (data, "vote_direction", r->vote_direction);
+  sink->string (data, "status", hb_run_status_to_string (r->status));
+  sink->boolean (data, "dry_run", r->dry_run);
+  sink->boolean (data, "success", r->status == HB_RUN_STATUS_ACTED ||
+                                    r->status == HB_RUN_STATUS_NO_ACTION ||
+                                    r->status == HB_RUN_STATUS_DRY_RUN);
+  if (r->ledger_id >= 0)
+    sink->integer (data, "ledger_id", r->ledger_id);
+}
+
+static void
+json_string (gpointer b, const char *key, const char *value)
+{
+  json_builder_set_member_name (b, key);
+  json_builder_add_string_value (b, value);
+}
+
+static void
+json_integer (gpointer b, const char *key, gint64 value)
+{
+  json_builder_set_member_name (b, key);
+  json_builder_add_int_value (b, value);
+}
+
+static void
+json_boolean (gpointer b, const char *key, gboolean value)
+{
+  json_builder_set_member_name (b, key);
+  json_builder_add_boolean_value (b, value);
+}
+
 static JsonNode *
 actions_node (const HbRunResult *r)
 {
+  static const ActionSink sink = { json_string, json_integer, json_boolean };
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_array (b);
   if (r->action[0] != '\0')
     {
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "action");
-      json_builder_add_string_value (b, r->action);
-      if (r->title[0] != '\0')
-        {
-          json_builder_set_member_name (b, "title");
-          json_builder_add_string_value (b, r->title);
-        }
-      if (r->content[0] != '\0')
-        {
-          json_builder_set_member_name (b, "content");
-          json_builder_add_string_value (b, r->content);
-        }
-      if (r->post_id > 0)
-        {
-          json_builder_set_member_name (b, "post_id");
-          json_builder_add_int_value (b, r->post_id);
-        }
-      if (r->vote_direction[0] != '\0')
-        {
-          json_builder_set_member_name (b, "vote_direction");
-          json_builder_add_string_value (b, r->vote_direction);
-        }
-      json_builder_set_member_name (b, "status");
-      json_builder_add_string_value (b, hb_run_status_to_string (r->status));
-      json_builder_set_member_name (b, "dry_run");
-      json_builder_add_boolean_value (b, r->dry_run);
-      json_builder_set_member_name (b, "success");
-      json_builder_add_boolean_value (b, r->status == HB_RUN_STATUS_ACTED ||
-                                           r->status == HB_RUN_STATUS_NO_ACTION ||
-                                           r->status == HB_RUN_STATUS_DRY_RUN);
-      if (r->ledger_id >= 0)
-        {
-          json_builder_set_member_name (b, "ledger_id");
-          json_builder_add_int_value (b, r->ledger_id);
-        }
+      visit_action (r, &sink, b);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
   return json_builder_get_root (b);
+}
+
+/* One a{sv} entry, built without parsing a format string (this runs for every completed run). */
+static void
+add_entry (GVariantBuilder *b, const char *key, GVariant *value)
+{
+  g_variant_builder_add_value (b, g_variant_new_dict_entry (g_variant_new_string (key),
+                                                            g_variant_new_variant (value)));
+}
+
+static void
+variant_string (gpointer b, const char *key, const char *value)
+{
+  add_entry (b, key, g_variant_new_string (value));
+}
+
+static void
+variant_integer (gpointer b, const char *key, gint64 value)
+{
+  add_entry (b, key, g_variant_new_int64 (value));
+}
+
+static void
+variant_boolean (gpointer b, const char *key, gboolean value)
+{
+  add_entry (b, key, g_variant_new_boolean (value));
+}
+
+GVariant *
+hb_run_result_actions_variant (const HbRunResult *r)
+{
+  static const ActionSink sink = { variant_string, variant_integer, variant_boolean };
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
+  if (r->action[0] != '\0')
+    {
+      g_variant_builder_open (&b, G_VARIANT_TYPE_VARDICT);
+      visit_action (r, &sink, &b);
+      g_variant_builder_close (&b);
+    }
+  return g_variant_builder_end (&b);
 }
 
 char *
@@ -195,10 +254,10 @@ hb_run_result_actions_json (const HbRunResult *r)
   return json_to_string (node, FALSE);
 }
 
-#define ADD_S(key, val) g_variant_builder_add (&b, "{sv}", key, g_variant_new_string (val))
-#define ADD_X(key, val) g_variant_builder_add (&b, "{sv}", key, g_variant_new_int64 (val))
-#define ADD_T(key, val) g_variant_builder_add (&b, "{sv}", key, g_variant_new_uint64 ((guint64) MAX ((val), 0)))
-#define ADD_B(key, val) g_variant_builder_add (&b, "{sv}", key, g_variant_new_boolean (val))
+#define ADD_S(key, val) add_entry (&b, key, g_variant_new_string (val))
+#define ADD_X(key, val) add_entry (&b, key, g_variant_new_int64 (val))
+#define ADD_T(key, val) add_entry (&b, key, g_variant_new_uint64 ((guint64) MAX ((val), 0)))
+#define ADD_B(key, val) add_entry (&b, key, g_variant_new_boolean (val))
 
 GVariant *
 hb_run_result_to_variant (const HbRunResult *r)

@@ -67,6 +67,9 @@ void hb_run_result_set_string (char **field, const char *value);
 /* The JSON array stored in heartbeat_last_actions_json / actions_json (CRT's shape:
  * [{"action": ..., "title": ..., "post_id": ..., ...}], empty array when nothing was decided). */
 char *hb_run_result_actions_json (const HbRunResult *r);
+/* The same as the thread's LastActions D-Bus property (aa{sv}: strings s, integers x, booleans
+ * b, members in the JSON's order), floating. */
+GVariant *hb_run_result_actions_variant (const HbRunResult *r);
 
 /* a{sv} with at least the HeartbeatCompleted keys (run_id, status, action, summary, reasoning,
  * title, post_id, vote_direction, ledger_id, dry_run, error, started_at, finished_at, model,

@@ -92,6 +92,8 @@ hb_thread_unref (HbThread *t)
   g_free (t->last_summary);
   g_free (t->last_actions_json);
   g_free (t->last_fingerprint);
+  g_clear_pointer (&t->last_actions_variant, g_variant_unref);
+  g_free (t->last_actions_variant_json);
   g_free (t->skip_reason);
   g_free (t->current_run_id);
   g_clear_object (&t->cancellable);
@@ -178,6 +180,11 @@ hb_thread_apply_result (HbThread *t, const HbRunResult *r)
   hb_thread_set_string (&t->last_reason, r->reason);
   hb_thread_set_string (&t->last_summary, r->summary);
   hb_thread_set_string (&t->last_actions_json, actions);
+  /* LastActions from the result itself rather than parsed back from the JSON just written. */
+  g_clear_pointer (&t->last_actions_variant, g_variant_unref);
+  t->last_actions_variant = g_variant_ref_sink (hb_run_result_actions_variant (r));
+  g_free (t->last_actions_variant_json);
+  t->last_actions_variant_json = g_strdup (actions);
   if (hb_run_status_is_success (r->status) && r->fingerprint[0] != '\0')
     hb_thread_set_string (&t->last_fingerprint, r->fingerprint);
   return HB_THREAD_CHANGED_LAST_RUN;

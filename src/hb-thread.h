@@ -43,6 +43,8 @@ struct _HbThread
   char *last_summary;
   char *last_actions_json;
   char *last_fingerprint;
+  GVariant *last_actions_variant;   /* LastActions as last built, from... */
+  char *last_actions_variant_json;  /* ...this last_actions_json (NULL: not built yet) */
 
   /* Scheduling, owned by the scheduler. */
   gint64 next_run;            /* microseconds; 0 = not scheduled */

@@ -118,6 +118,25 @@ test_run_now_acted (void)
                                  run_id, NULL);
   g_assert_cmpstr (status, ==, "acted");
 
+  /* The last run has ended: the Manager's run counters say so as soon as the signal is out
+   * (they are only rate-limited while runs are going on). */
+  {
+    static const char *const counters[] = { "Running", "ActiveRuns", "QueuedRuns" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (counters); i++)
+      {
+        g_autoptr(GVariant) v = hb_test_get_property (hb_test_env_get_connection (env),
+                                                      HB_TEST_BUS_NAME, HB_TEST_MANAGER_PATH,
+                                                      HB_TEST_MANAGER_IFACE, counters[i], &error);
+
+        g_assert_no_error (error);
+        if (g_variant_is_of_type (v, G_VARIANT_TYPE_BOOLEAN))
+          g_assert_false (g_variant_get_boolean (v));
+        else
+          g_assert_cmpuint (g_variant_get_uint32 (v), ==, 0);
+      }
+  }
+
   props = hb_dbus_test_get_all (env, path);
   assert_str_key (props, "LastRunId", run_id);
   assert_str_key (props, "LastStatus", "acted");

@@ -574,6 +574,63 @@ test_prompt_empty (void)
   g_assert_nonnull (strstr (s->user, "(HEARTBEAT.md) ==\n# Notes\nJust be nice.\n"));
 }
 
+/* Item times match GDateTime's own formatting in every zone, across both DST changes of 2026,
+ * and NULL (UTC), the edges of the range and fractional seconds. */
+static void
+test_prompt_format_time (void)
+{
+  static const char *const zones[] = { "UTC", "Europe/Berlin", "America/New_York",
+                                       "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Chatham",
+                                       "America/St_Johns", "Asia/Kathmandu" };
+  static const double times[] = {
+    1.0, 59.9, 86399.0, 951782400.0 /* 2000-02-29 */, 1774746000.0, 1774747200.0,
+    1774749600.0 /* around 2026-03-29 01:00 UTC */, 1792803600.0, 1792807200.0 /* 2026-10-25 */,
+    1773536400.0, 1773540000.0 /* 2026-03-15 in New York */, 1796402631.4, 4102444800.0,
+    253402300799.0 /* 9999-12-31T23:59:59Z */,
+  };
+
+  for (guint z = 0; z < G_N_ELEMENTS (zones); z++)
+    {
+      g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (zones[z]);
+      g_autoptr(GDateTime) now = NULL;
+
+      g_assert_nonnull (tz);
+      now = g_date_time_new_now (tz);
+      for (guint i = 0; i < G_N_ELEMENTS (times); i++)
+        for (int step = -2; step <= 2; step++)
+          {
+            double ts = times[i] + step * 1800.0;
+            g_autoptr(GDateTime) utc = NULL;
+            g_autoptr(GDateTime) local = NULL;
+            g_autofree char *want = NULL;
+            g_autofree char *got = hb_prompt_format_time (ts, now);
+
+            if (ts <= 0 || ts > 253402300799.0)
+              {
+                g_assert_cmpstr (got, ==, "unknown time");
+                continue;
+              }
+            utc = g_date_time_new_from_unix_utc ((gint64) ts);
+            local = g_date_time_to_timezone (utc, tz);
+            if (local == NULL)   /* past 9999 east of UTC: GDateTime has no such time */
+              continue;
+            want = g_date_time_format (local, "%Y-%m-%dT%H:%M%:z");
+            g_assert_cmpstr (got, ==, want);
+          }
+    }
+  {
+    g_autofree char *utc = hb_prompt_format_time (1796402631.0, NULL);
+    g_autofree char *zero = hb_prompt_format_time (0, NULL);
+    g_autofree char *negative = hb_prompt_format_time (-5, NULL);
+    g_autofree char *huge = hb_prompt_format_time (1e300, NULL);
+
+    g_assert_cmpstr (utc, ==, "2026-12-04T16:43+00:00");
+    g_assert_cmpstr (zero, ==, "unknown time");
+    g_assert_cmpstr (negative, ==, "unknown time");
+    g_assert_cmpstr (huge, ==, "unknown time");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -581,6 +638,7 @@ main (int argc, char **argv)
   g_test_add_func ("/prompt/order", test_prompt_order);
   g_test_add_func ("/prompt/fencing", test_prompt_fencing);
   g_test_add_func ("/prompt/local-time", test_prompt_local_time);
+  g_test_add_func ("/prompt/format-time", test_prompt_format_time);
   g_test_add_func ("/prompt/size-cap", test_prompt_size_cap);
   g_test_add_func ("/prompt/sha256", test_prompt_sha256);
   g_test_add_func ("/prompt/empty", test_prompt_empty);
