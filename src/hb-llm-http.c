@@ -28,9 +28,10 @@ typedef struct
   gulong network_event_id;
   gulong wrote_headers_id;
   GInputStream *in;
-  GByteArray *buf;
+  GByteArray *buf;             /* the whole body; or with ndjson, the chunk being read */
   gsize max_body;
   gsize received;
+  goffset length;              /* Content-Length, -1 when not given */
   gboolean eof;
   HbNdjsonLineFunc line_func;
   gpointer line_data;
@@ -225,26 +226,35 @@ hb_http_closed_cb (GObject *source, GAsyncResult *result, gpointer data)
   hb_http_complete (data);
 }
 
+/* The body is done: closing it hands the connection back to the pool for reuse. */
+static void
+hb_http_close (GTask *task)
+{
+  HbHttp *h = g_task_get_task_data (task);
+
+  h->eof = TRUE;
+  g_input_stream_close_async (h->in, G_PRIORITY_DEFAULT, NULL, hb_http_closed_cb, task);
+}
+
 static void
 hb_http_read_cb (GObject *source, GAsyncResult *result, gpointer data)
 {
   GTask *task = data;
   HbHttp *h = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
   gsize len;
 
-  if (chunk == NULL)
+  if (n < 0)
     {
       hb_http_fail (task, error, TRUE);
       return;
     }
-  len = g_bytes_get_size (chunk);
+  len = (gsize) n;
   if (len == 0)
     {
-      h->eof = TRUE;
-      /* Closing the finished body hands the connection back to the pool for reuse. */
-      g_input_stream_close_async (h->in, G_PRIORITY_DEFAULT, NULL, hb_http_closed_cb, task);
+      g_byte_array_set_size (h->buf, h->ndjson != NULL ? 0 : h->received);
+      hb_http_close (task);
       return;
     }
 
@@ -263,7 +273,7 @@ hb_http_read_cb (GObject *source, GAsyncResult *result, gpointer data)
     {
       GError *line_error = NULL;
 
-      if (!hb_ndjson_reader_feed (h->ndjson, g_bytes_get_data (chunk, NULL), len, &line_error))
+      if (!hb_ndjson_reader_feed (h->ndjson, (const char *) h->buf->data, len, &line_error))
         {
           hb_http_disarm (h);
           g_task_return_error (task, line_error);
@@ -271,19 +281,34 @@ hb_http_read_cb (GObject *source, GAsyncResult *result, gpointer data)
           return;
         }
     }
-  else
-    g_byte_array_append (h->buf, g_bytes_get_data (chunk, NULL), len);
+  else if (h->length > 0 && h->received == (gsize) h->length)
+    {
+      /* All that Content-Length announced: no need for another read to see the end. */
+      g_byte_array_set_size (h->buf, h->received);
+      hb_http_close (task);
+      return;
+    }
 
   hb_http_read_next (task);
 }
 
+/* Read straight into our buffer, no chunk objects: the whole body when its length is known
+ * (it is within max_body, checked on the headers), else up to HB_HTTP_READ_CHUNK at a time.
+ * NDJSON lines go through the reader and only need the chunk at hand. */
 static void
 hb_http_read_next (GTask *task)
 {
   HbHttp *h = g_task_get_task_data (task);
+  gsize want = HB_HTTP_READ_CHUNK;
+  gsize at = h->received;
 
-  g_input_stream_read_bytes_async (h->in, HB_HTTP_READ_CHUNK, G_PRIORITY_DEFAULT, h->cancel,
-                                   hb_http_read_cb, task);
+  if (h->ndjson != NULL)
+    at = 0;
+  else if (h->length > 0 && (gsize) h->length > h->received)
+    want = (gsize) h->length - h->received;
+  g_byte_array_set_size (h->buf, at + want);
+  g_input_stream_read_async (h->in, h->buf->data + at, want, G_PRIORITY_DEFAULT, h->cancel,
+                             hb_http_read_cb, task);
 }
 
 static void
@@ -292,6 +317,7 @@ hb_http_sent_cb (GObject *source, GAsyncResult *result, gpointer data)
   GTask *task = data;
   HbHttp *h = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers;
   goffset length;
 
   h->in = soup_session_send_finish (SOUP_SESSION (source), result, &error);
@@ -304,7 +330,11 @@ hb_http_sent_cb (GObject *source, GAsyncResult *result, gpointer data)
   hb_llm_source_clear (&h->headers_timer);
 
   h->status = soup_message_get_status (h->msg);
-  length = soup_message_headers_get_content_length (soup_message_get_response_headers (h->msg));
+  headers = soup_message_get_response_headers (h->msg);
+  length = soup_message_headers_get_content_length (headers);
+  /* A decoded body need not have the announced length: only a plain one ends by its count. */
+  if (soup_message_headers_get_one (headers, "Content-Encoding") == NULL)
+    h->length = length;
   if (length > 0 && (guint64) length > h->max_body)
     {
       hb_http_disarm (h);
@@ -349,6 +379,7 @@ hb_llm_http_send_async (SoupSession *session,
   h->line_data = line_data;
   h->connect_timeout_s = connect_timeout_s;
   h->headers_timeout_s = headers_timeout_s;
+  h->length = -1;
 
   h->msg = soup_message_new (method, url);
   if (h->msg == NULL)

@@ -82,6 +82,16 @@ hb_llm_parse_object (const char *body, gsize len, const char *what, GError **err
       g_set_error (error, HB_LLM_ERROR, HB_LLM_ERROR_PROTOCOL, "%s is empty", what);
       return NULL;
     }
+  /* Plain JSON, which every well-behaved server sends, skips json-glib's scanner; anything
+   * else gets json-glib's verdict and message as before. */
+  root = hb_json_parse_object_fast (body, len);
+  if (root != NULL)
+    {
+      JsonObject *obj = json_object_ref (json_node_get_object (root));
+
+      json_node_unref (root);
+      return obj;
+    }
   if (hb_json_text_has_trailing_container (body, len))
     {
       g_set_error (error, HB_LLM_ERROR, HB_LLM_ERROR_PROTOCOL,
@@ -334,4 +344,83 @@ hb_llm_response_free (HbLlmResponse *r)
   g_free (r->done_reason);
   g_free (r->options_json);
   g_free (r);
+}
+
+/* ---- request bodies ---- */
+
+/* The schema is the same sealed node for every request (hb_decision_json_schema()), and its
+ * text is a good part of each body: written once, kept with a reference to the node so that its
+ * address cannot be reused by another one. A node that is not sealed may change: written each
+ * time. */
+static struct
+{
+  GMutex lock;
+  JsonNode *node;
+  char *text;
+} hb_llm_schema_cache;
+
+void
+hb_llm_append_schema (GString *out, JsonNode *schema)
+{
+  g_autofree char *text = NULL;
+
+  if (!json_node_is_immutable (schema))
+    {
+      text = json_to_string (schema, FALSE);
+      g_string_append (out, text);
+      return;
+    }
+  g_mutex_lock (&hb_llm_schema_cache.lock);
+  if (hb_llm_schema_cache.node != schema)
+    {
+      g_clear_pointer (&hb_llm_schema_cache.node, json_node_unref);
+      g_free (hb_llm_schema_cache.text);
+      hb_llm_schema_cache.text = json_to_string (schema, FALSE);
+      hb_llm_schema_cache.node = json_node_ref (schema);
+    }
+  g_string_append (out, hb_llm_schema_cache.text);
+  g_mutex_unlock (&hb_llm_schema_cache.lock);
+}
+
+static void
+hb_llm_append_message (GString *out, const char *role, const char *content)
+{
+  g_string_append (out, "{\"role\":\"");
+  g_string_append (out, role);
+  g_string_append (out, "\",\"content\":");
+  hb_json_append_string (out, content);
+  g_string_append_c (out, '}');
+}
+
+void
+hb_llm_append_model_and_messages (GString *out, const HbLlmRequest *request)
+{
+  g_string_append (out, "{\"model\":");
+  hb_json_append_string (out, request->model != NULL ? request->model : "");
+  g_string_append (out, ",\"messages\":[");
+  if (request->system != NULL && request->system[0] != '\0')
+    {
+      hb_llm_append_message (out, "system", request->system);
+      g_string_append_c (out, ',');
+    }
+  hb_llm_append_message (out, "user", request->user != NULL ? request->user : "");
+  g_string_append_c (out, ']');
+}
+
+GString *
+hb_llm_body_new (const HbLlmRequest *request)
+{
+  /* Escaping rarely adds much: one allocation for the usual body. */
+  gsize guess = 512 + (request->system != NULL ? strlen (request->system) : 0)
+                + (request->user != NULL ? strlen (request->user) : 0);
+
+  return g_string_sized_new (guess + guess / 8);
+}
+
+GBytes *
+hb_llm_body_free_to_bytes (GString *body)
+{
+  gsize len = body->len;
+
+  return g_bytes_new_take (g_string_free (body, FALSE), len);
 }

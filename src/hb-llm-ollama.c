@@ -10,101 +10,70 @@
 /* Ollama reads keep_alive as a number of seconds or as a Go duration string ("30m"); a bare
  * number in a string ("300") is refused by Go's duration parser, so send that as a number. */
 static void
-hb_ollama_add_keep_alive (JsonBuilder *b, const char *keep_alive)
+hb_ollama_append_keep_alive (GString *out, const char *keep_alive)
 {
   gint64 seconds;
 
   if (keep_alive == NULL || keep_alive[0] == '\0')
     return;
-  json_builder_set_member_name (b, "keep_alive");
+  g_string_append (out, ",\"keep_alive\":");
   if (g_ascii_string_to_signed (keep_alive, 10, -1, G_MAXINT32, &seconds, NULL))
-    json_builder_add_int_value (b, seconds);
+    g_string_append_printf (out, "%" G_GINT64_FORMAT, seconds);
   else
-    json_builder_add_string_value (b, keep_alive);
-}
-
-void
-hb_llm_add_messages (JsonBuilder *b, const HbLlmRequest *request)
-{
-  json_builder_set_member_name (b, "messages");
-  json_builder_begin_array (b);
-  if (request->system != NULL && request->system[0] != '\0')
-    {
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "role");
-      json_builder_add_string_value (b, "system");
-      json_builder_set_member_name (b, "content");
-      json_builder_add_string_value (b, request->system);
-      json_builder_end_object (b);
-    }
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "role");
-  json_builder_add_string_value (b, "user");
-  json_builder_set_member_name (b, "content");
-  json_builder_add_string_value (b, request->user != NULL ? request->user : "");
-  json_builder_end_object (b);
-  json_builder_end_array (b);
+    hb_json_append_string (out, keep_alive);
 }
 
 static void
-hb_ollama_add_options (JsonBuilder *b, const HbLlmRequest *request)
+hb_ollama_append_bool (GString *out, const char *member, gboolean value)
 {
-  json_builder_set_member_name (b, "options");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "temperature");
-  json_builder_add_double_value (b, request->temperature);
-  json_builder_set_member_name (b, "num_predict");
-  json_builder_add_int_value (b, request->max_tokens);
-  json_builder_end_object (b);
+  g_string_append (out, member);
+  g_string_append (out, value ? "true" : "false");
+}
+
+/* "temperature":...,"num_predict":... */
+static void
+hb_ollama_append_sampling (GString *out, const HbLlmRequest *request)
+{
+  g_string_append (out, "\"temperature\":");
+  hb_json_append_double (out, request->temperature);
+  g_string_append_printf (out, ",\"num_predict\":%u", request->max_tokens);
 }
 
 GBytes *
 hb_ollama_chat_body (const HbLlmSettings *settings, const HbLlmRequest *request, char **options_json)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonBuilder) o = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(JsonNode) opts = NULL;
-  char *text;
+  GString *b = hb_llm_body_new (request);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, request->model != NULL ? request->model : "");
-  hb_llm_add_messages (b, request);
+  hb_llm_append_model_and_messages (b, request);
   /* The server defaults to streaming; say what we want every time. */
-  json_builder_set_member_name (b, "stream");
-  json_builder_add_boolean_value (b, settings->stream);
+  hb_ollama_append_bool (b, ",\"stream\":", settings->stream);
   /* A thinking model would otherwise think, and may leave message.content empty. */
-  json_builder_set_member_name (b, "think");
-  json_builder_add_boolean_value (b, FALSE);
-  hb_ollama_add_keep_alive (b, settings->keep_alive);
-  hb_ollama_add_options (b, request);
+  hb_ollama_append_bool (b, ",\"think\":", FALSE);
+  hb_ollama_append_keep_alive (b, settings->keep_alive);
+  g_string_append (b, ",\"options\":{");
+  hb_ollama_append_sampling (b, request);
+  g_string_append_c (b, '}');
   if (request->schema != NULL)
     {
-      json_builder_set_member_name (b, "format");
-      json_builder_add_value (b, json_node_copy (request->schema));
+      g_string_append (b, ",\"format\":");
+      hb_llm_append_schema (b, request->schema);
     }
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
+  g_string_append_c (b, '}');
 
   /* What was asked of the model, for the run record. */
-  json_builder_begin_object (o);
-  json_builder_set_member_name (o, "temperature");
-  json_builder_add_double_value (o, request->temperature);
-  json_builder_set_member_name (o, "num_predict");
-  json_builder_add_int_value (o, request->max_tokens);
-  hb_ollama_add_keep_alive (o, settings->keep_alive);
-  json_builder_set_member_name (o, "stream");
-  json_builder_add_boolean_value (o, settings->stream);
-  json_builder_set_member_name (o, "think");
-  json_builder_add_boolean_value (o, FALSE);
-  json_builder_end_object (o);
-  opts = json_builder_get_root (o);
   if (options_json != NULL)
-    *options_json = json_to_string (opts, FALSE);
+    {
+      GString *o = g_string_sized_new (128);
 
-  text = json_to_string (root, FALSE);
-  return g_bytes_new_take (text, strlen (text));
+      g_string_append_c (o, '{');
+      hb_ollama_append_sampling (o, request);
+      hb_ollama_append_keep_alive (o, settings->keep_alive);
+      hb_ollama_append_bool (o, ",\"stream\":", settings->stream);
+      hb_ollama_append_bool (o, ",\"think\":", FALSE);
+      g_string_append_c (o, '}');
+      *options_json = g_string_free (o, FALSE);
+    }
+  return hb_llm_body_free_to_bytes (b);
 }
 
 static void

@@ -7,65 +7,45 @@
 #include "hb-error.h"
 #include "hb-llm-private.h"
 
+/* "temperature":...,"max_tokens":...,"stream":false */
+static void
+hb_openai_append_sampling (GString *out, const HbLlmRequest *request)
+{
+  /* Sent always: Ollama's /v1 layer would use 1.0 otherwise. */
+  g_string_append (out, "\"temperature\":");
+  hb_json_append_double (out, request->temperature);
+  /* Never streamed: settings->stream is Ollama's; servers differ too much in their SSE. */
+  g_string_append_printf (out, ",\"max_tokens\":%u,\"stream\":false", request->max_tokens);
+}
+
 GBytes *
 hb_openai_chat_body (const HbLlmSettings *settings, const HbLlmRequest *request, char **options_json)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  char *text;
+  GString *b = hb_llm_body_new (request);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, request->model != NULL ? request->model : "");
-  hb_llm_add_messages (b, request);
-  /* Sent always: Ollama's /v1 layer would use 1.0 otherwise. */
-  json_builder_set_member_name (b, "temperature");
-  json_builder_add_double_value (b, request->temperature);
-  json_builder_set_member_name (b, "max_tokens");
-  json_builder_add_int_value (b, request->max_tokens);
-  /* Never streamed: settings->stream is Ollama's; servers differ too much in their SSE. */
-  json_builder_set_member_name (b, "stream");
-  json_builder_add_boolean_value (b, FALSE);
+  hb_llm_append_model_and_messages (b, request);
+  g_string_append_c (b, ',');
+  hb_openai_append_sampling (b, request);
   if (request->schema != NULL)
     {
       /* The nested json_schema form: llama.cpp ignores a flat "schema". */
-      json_builder_set_member_name (b, "response_format");
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "type");
-      json_builder_add_string_value (b, "json_schema");
-      json_builder_set_member_name (b, "json_schema");
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, "heartbeat_decision");
-      json_builder_set_member_name (b, "strict");
-      json_builder_add_boolean_value (b, TRUE);
-      json_builder_set_member_name (b, "schema");
-      json_builder_add_value (b, json_node_copy (request->schema));
-      json_builder_end_object (b);
-      json_builder_end_object (b);
+      g_string_append (b, ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":"
+                          "{\"name\":\"heartbeat_decision\",\"strict\":true,\"schema\":");
+      hb_llm_append_schema (b, request->schema);
+      g_string_append (b, "}}");
     }
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
+  g_string_append_c (b, '}');
 
   if (options_json != NULL)
     {
-      g_autoptr(JsonBuilder) o = json_builder_new ();
-      g_autoptr(JsonNode) opts = NULL;
+      GString *o = g_string_sized_new (96);
 
-      json_builder_begin_object (o);
-      json_builder_set_member_name (o, "temperature");
-      json_builder_add_double_value (o, request->temperature);
-      json_builder_set_member_name (o, "max_tokens");
-      json_builder_add_int_value (o, request->max_tokens);
-      json_builder_set_member_name (o, "stream");
-      json_builder_add_boolean_value (o, FALSE);
-      json_builder_end_object (o);
-      opts = json_builder_get_root (o);
-      *options_json = json_to_string (opts, FALSE);
+      g_string_append_c (o, '{');
+      hb_openai_append_sampling (o, request);
+      g_string_append_c (o, '}');
+      *options_json = g_string_free (o, FALSE);
     }
-
-  text = json_to_string (root, FALSE);
-  return g_bytes_new_take (text, strlen (text));
+  return hb_llm_body_free_to_bytes (b);
 }
 
 HbLlmResponse *

@@ -50,8 +50,14 @@ gboolean hb_json_get_bool (JsonObject *obj, const char *member, gboolean fallbac
 
 HbLlmResponse *hb_llm_response_new (void);
 
-/* {"messages":[system?, user]} into an object being built. */
-void hb_llm_add_messages (JsonBuilder *b, const HbLlmRequest *request);
+/* Request bodies are written as text (hb_json_append_*()), in the member order json-glib's
+ * builder gave them. A body to write @request into, sized for it; and its bytes. */
+GString *hb_llm_body_new (const HbLlmRequest *request);
+GBytes *hb_llm_body_free_to_bytes (GString *body);
+/* Opens the body object: {"model":...,"messages":[system?, user] */
+void hb_llm_append_model_and_messages (GString *out, const HbLlmRequest *request);
+/* @schema's JSON text; written once for a sealed node. */
+void hb_llm_append_schema (GString *out, JsonNode *schema);
 
 /* Ollama */
 GBytes *hb_ollama_chat_body (const HbLlmSettings *settings, const HbLlmRequest *request,
