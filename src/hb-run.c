@@ -1,6 +1,7 @@
 /* hb-run.c: the run result and its two outward forms (a{sv} for the bus, JSON for HTTP/storage) */
 #include "config.h"
 
+#include "hb-json.h"
 #include "hb-run.h"
 
 static const char *const status_names[] = {
@@ -246,12 +247,53 @@ hb_run_result_actions_variant (const HbRunResult *r)
   return g_variant_builder_end (&b);
 }
 
+/* The text sink writes what json_to_string (actions_node (r), FALSE) would, without a tree:
+ * the store writes it several times per run. */
+static void
+text_key (GString *out, const char *key)
+{
+  if (out->str[out->len - 1] != '{')
+    g_string_append_c (out, ',');
+  hb_json_append_string (out, key);
+  g_string_append_c (out, ':');
+}
+
+static void
+text_string (gpointer out, const char *key, const char *value)
+{
+  text_key (out, key);
+  hb_json_append_string (out, value);
+}
+
+static void
+text_integer (gpointer out, const char *key, gint64 value)
+{
+  text_key (out, key);
+  g_string_append_printf (out, "%" G_GINT64_FORMAT, value);
+}
+
+static void
+text_boolean (gpointer out, const char *key, gboolean value)
+{
+  text_key (out, key);
+  g_string_append (out, value ? "true" : "false");
+}
+
 char *
 hb_run_result_actions_json (const HbRunResult *r)
 {
-  g_autoptr(JsonNode) node = actions_node (r);
+  static const ActionSink sink = { text_string, text_integer, text_boolean };
+  GString *out = g_string_sized_new (128);
 
-  return json_to_string (node, FALSE);
+  g_string_append_c (out, '[');
+  if (r->action[0] != '\0')
+    {
+      g_string_append_c (out, '{');
+      visit_action (r, &sink, out);
+      g_string_append_c (out, '}');
+    }
+  g_string_append_c (out, ']');
+  return g_string_free (out, FALSE);
 }
 
 #define ADD_S(key, val) add_entry (&b, key, g_variant_new_string (val))

@@ -59,6 +59,21 @@ test_actions_variant_matches_json (gconstpointer data)
   g_test_message ("%s -> %s", json, direct_text);
   g_assert_cmpstr (direct_text, ==, parsed_text);
   g_assert_true (g_variant_equal (direct, parsed));
+
+  /* The text is json-glib's own rendering of it, but for U+001F, which json-glib 1.6 leaves raw
+   * (RFC 8259 wants it escaped). */
+  {
+    g_autoptr(JsonNode) node = json_from_string (json, &error);
+    g_autofree char *again = NULL;
+    g_auto(GStrv) parts = NULL;
+    g_autofree char *expected = NULL;
+
+    g_assert_no_error (error);
+    again = json_to_string (node, FALSE);
+    parts = g_strsplit (again, "\x1f", -1);
+    expected = g_strjoinv ("\\u001f", parts);
+    g_assert_cmpstr (json, ==, expected);
+  }
   g_assert_cmpuint (g_variant_n_children (direct), ==, row->action[0] != '\0' ? 1 : 0);
 }
 
