@@ -141,41 +141,49 @@ typedef struct {
 #define THREAD_MEMORIES \
   " FROM %1$s.memories WHERE thread_id = ?1 AND COALESCE(deprecated, 0) = 0"
 
+/* The statements naming the attached schemas, formatted once per store (the schemas and the
+ * memories' columns are fixed when it opens). */
+static void
+build_context_sql (HbStore *self)
+{
+  if (self->context_sql[HB_CONTEXT_SQL_CONTRADICTIONS] != NULL)
+    return;
+  self->context_sql[HB_CONTEXT_SQL_CONTRADICTIONS] =
+    g_strdup_printf ("SELECT c.ledger_id, c.timestamp, c.summary, c.query,"
+                     " c.affects_slots, c.contradiction_type, c.drift_mean"
+                     THREAD_CONTRADICTIONS
+                     " ORDER BY c.timestamp DESC, c.ledger_id DESC LIMIT %3$d",
+                     self->ledger_schema, self->memory_schema, HB_CONTEXT_CONTRADICTIONS);
+  self->context_sql[HB_CONTEXT_SQL_CONTRADICTION_MARKS] =
+    g_strdup_printf ("SELECT COUNT(*), COALESCE(MAX(c.timestamp), 0)" THREAD_CONTRADICTIONS,
+                     self->ledger_schema, self->memory_schema);
+  self->context_sql[HB_CONTEXT_SQL_MEMORIES] =
+    g_strdup_printf ("SELECT memory_id, %2$s, %3$s, text, confidence, source, timestamp"
+                     THREAD_MEMORIES " ORDER BY timestamp DESC, memory_id DESC LIMIT %4$d",
+                     self->memory_schema,
+                     self->memories_have_slot ? "slot" : "''",
+                     self->memories_have_slot ? "value" : "''",
+                     HB_CONTEXT_MEMORIES);
+  self->context_sql[HB_CONTEXT_SQL_MEMORY_MARKS] =
+    g_strdup_printf ("SELECT COUNT(*), COALESCE(MAX(timestamp), 0)" THREAD_MEMORIES,
+                     self->memory_schema);
+}
+
 static gboolean
 load_context_txn (HbStore *self, gpointer data, GError **error)
 {
   ContextData *d = data;
   g_autoptr(HbContext) ctx = hb_context_new (d->thread_id);
-  g_autofree char *contradictions = NULL;
-  g_autofree char *contradiction_marks = NULL;
-  g_autofree char *memories = NULL;
-  g_autofree char *memory_marks = NULL;
+  const char *const *sql = (const char *const *) self->context_sql;
   double since = hb_us_to_s (g_get_real_time ()) - 24 * 3600;
 
-  contradictions = g_strdup_printf ("SELECT c.ledger_id, c.timestamp, c.summary, c.query,"
-                                    " c.affects_slots, c.contradiction_type, c.drift_mean"
-                                    THREAD_CONTRADICTIONS
-                                    " ORDER BY c.timestamp DESC, c.ledger_id DESC LIMIT %3$d",
-                                    self->ledger_schema, self->memory_schema,
-                                    HB_CONTEXT_CONTRADICTIONS);
-  contradiction_marks = g_strdup_printf ("SELECT COUNT(*), COALESCE(MAX(c.timestamp), 0)"
-                                         THREAD_CONTRADICTIONS,
-                                         self->ledger_schema, self->memory_schema);
-  memories = g_strdup_printf ("SELECT memory_id, %2$s, %3$s, text, confidence, source, timestamp"
-                              THREAD_MEMORIES " ORDER BY timestamp DESC, memory_id DESC LIMIT %4$d",
-                              self->memory_schema,
-                              self->memories_have_slot ? "slot" : "''",
-                              self->memories_have_slot ? "value" : "''",
-                              HB_CONTEXT_MEMORIES);
-  memory_marks = g_strdup_printf ("SELECT COUNT(*), COALESCE(MAX(timestamp), 0)" THREAD_MEMORIES,
-                                  self->memory_schema);
-
+  build_context_sql (self);
   if (!each_row (self, ctx,
                  "SELECT * FROM (SELECT id, query_text, response_text, timestamp"
                  " FROM main.recent_queries WHERE thread_id = ?1 ORDER BY id DESC"
                  " LIMIT " G_STRINGIFY (HB_CONTEXT_MESSAGES) ") ORDER BY id ASC",
                  add_message, error) ||
-      !each_row (self, ctx, contradictions, add_contradiction, error) ||
+      !each_row (self, ctx, sql[HB_CONTEXT_SQL_CONTRADICTIONS], add_contradiction, error) ||
       !each_row (self, ctx,
                  "SELECT user_name, style_profile_json FROM main.thread_sessions"
                  " WHERE thread_id = ?1", set_profile, error) ||
@@ -187,15 +195,16 @@ load_context_txn (HbStore *self, gpointer data, GError **error)
                  " FROM main.molt_posts p"
                  " ORDER BY p.created_at DESC, p.id DESC LIMIT " G_STRINGIFY (HB_CONTEXT_FEED),
                  add_post, error) ||
-      !each_row (self, ctx, memories, add_memory, error) ||
+      !each_row (self, ctx, sql[HB_CONTEXT_SQL_MEMORIES], add_memory, error) ||
       !each_row (self, ctx,
                  "SELECT finished_at, status, action, summary, title FROM main.heartbeat_runs"
                  " WHERE thread_id = ?1 AND status <> 'running' AND finished_at IS NOT NULL"
                  " ORDER BY finished_at DESC, rowid DESC"
                  " LIMIT " G_STRINGIFY (HB_CONTEXT_OWN_ACTIONS),
                  add_own_action, error) ||
-      !each_row (self, ctx, contradiction_marks, set_contradiction_marks, error) ||
-      !each_row (self, ctx, memory_marks, set_memory_marks, error) ||
+      !each_row (self, ctx, sql[HB_CONTEXT_SQL_CONTRADICTION_MARKS], set_contradiction_marks,
+                 error) ||
+      !each_row (self, ctx, sql[HB_CONTEXT_SQL_MEMORY_MARKS], set_memory_marks, error) ||
       !each_row (self, ctx,
                  "SELECT (SELECT COALESCE(MAX(id), 0) FROM main.recent_queries WHERE thread_id = ?1),"
                  " (SELECT COALESCE(MAX(id), 0) FROM main.molt_posts),"

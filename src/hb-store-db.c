@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "hb-error.h"
 #include "hb-store-private.h"
@@ -59,10 +60,21 @@ hb_db_prepare (HbStore *self, const char *sql, GError **error)
   int rc;
 
   if (self->stmts == NULL)
-    self->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_stmt);
+    {
+      self->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_stmt);
+      self->stmts_by_address = g_hash_table_new (NULL, NULL);
+    }
+  /* Most SQL is a literal or built once: its address finds the statement without hashing the
+   * text. The text comparison keeps this right when a freed string's address is reused. */
+  stmt = g_hash_table_lookup (self->stmts_by_address, sql);
+  if (stmt != NULL && strcmp (sqlite3_sql (stmt), sql) == 0)
+    return stmt;
   stmt = g_hash_table_lookup (self->stmts, sql);
   if (stmt != NULL)
-    return stmt;
+    {
+      g_hash_table_insert (self->stmts_by_address, (gpointer) sql, stmt);
+      return stmt;
+    }
   /* Preparing costs more than running most of these statements: keep them. */
   rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
   if (rc != SQLITE_OK)
@@ -72,6 +84,7 @@ hb_db_prepare (HbStore *self, const char *sql, GError **error)
       return NULL;
     }
   g_hash_table_insert (self->stmts, g_strdup (sql), stmt);
+  g_hash_table_insert (self->stmts_by_address, (gpointer) sql, stmt);
   return stmt;
 }
 
@@ -247,6 +260,22 @@ hb_db_install_busy_handler (HbStore *self)
   sqlite3_busy_handler (self->db, busy_handler, self);
 }
 
+/* BEGIN, COMMIT and the savepoints run for every job: prepared once, like the rest, rather than
+ * parsed again by sqlite3_exec() each time. */
+static gboolean
+control (HbStore *self, const char *sql, GError **error)
+{
+  return hb_db_run (self, error, sql, NULL);
+}
+
+static void
+roll_back (HbStore *self)
+{
+  /* Some failures (a full disk, for one) already rolled back. */
+  if (!sqlite3_get_autocommit (self->db))
+    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 gboolean
 hb_db_transact (HbStore *self, gboolean write, HbTxnFunc fn, gpointer data, GError **error)
 {
@@ -254,14 +283,11 @@ hb_db_transact (HbStore *self, gboolean write, HbTxnFunc fn, gpointer data, GErr
     {
       g_autoptr(GError) local = NULL;
 
-      if (hb_db_exec (self, write ? "BEGIN IMMEDIATE" : "BEGIN", &local) &&
+      if (control (self, write ? "BEGIN IMMEDIATE" : "BEGIN", &local) &&
           fn (self, data, &local) &&
-          hb_db_exec (self, "COMMIT", &local))
+          control (self, "COMMIT", &local))
         return TRUE;
-
-      /* Some failures (a full disk, for one) already rolled back. */
-      if (!sqlite3_get_autocommit (self->db))
-        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      roll_back (self);
 
       /* BUSY_SNAPSHOT and lock upgrades fail without calling the busy handler: retry it all. */
       if (!g_error_matches (local, HB_ERROR, HB_ERROR_BUSY) || !busy_backoff (self))
@@ -269,6 +295,107 @@ hb_db_transact (HbStore *self, gboolean write, HbTxnFunc fn, gpointer data, GErr
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;
         }
+    }
+}
+
+typedef enum {
+  WRITES_COMMITTED,
+  WRITES_AGAIN,     /* a job failed and took the transaction with it: the others once more */
+  WRITES_FAILED,    /* the transaction itself failed (@error) */
+} WritesOutcome;
+
+/* One attempt at the jobs still @pending, in one transaction. A job that fails gets its error in
+ * @errors and is no longer pending. */
+static WritesOutcome
+try_writes (HbStore *self, HbJob **jobs, guint n, gboolean *pending, GError **errors,
+            GError **error)
+{
+  guint left = 0;
+  gboolean shared;
+
+  for (guint i = 0; i < n; i++)
+    left += pending[i] ? 1 : 0;
+  /* A job alone needs no savepoint: the whole transaction is its own. */
+  shared = left > 1;
+  if (!control (self, "BEGIN IMMEDIATE", error))
+    return WRITES_FAILED;
+  for (guint i = 0; i < n; i++)
+    {
+      GError *local = NULL;
+
+      if (!pending[i])
+        continue;
+      if (shared && !control (self, "SAVEPOINT hb_job", error))
+        return WRITES_FAILED;
+      if (jobs[i]->write->txn (self, g_task_get_task_data (jobs[i]->task), &local))
+        {
+          if (shared && !control (self, "RELEASE hb_job", error))
+            return WRITES_FAILED;
+          continue;
+        }
+      /* Waiting for the lock is the whole transaction's business: retried as a whole. */
+      if (g_error_matches (local, HB_ERROR, HB_ERROR_BUSY))
+        {
+          g_propagate_error (error, local);
+          return WRITES_FAILED;
+        }
+      pending[i] = FALSE;
+      errors[i] = local;
+      if (!shared || sqlite3_get_autocommit (self->db) ||
+          !control (self, "ROLLBACK TO hb_job", NULL) || !control (self, "RELEASE hb_job", NULL))
+        return WRITES_AGAIN;
+    }
+  return control (self, "COMMIT", error) ? WRITES_COMMITTED : WRITES_FAILED;
+}
+
+/* Group commit: every transaction costs a BEGIN and a COMMIT and appends each page it touched to
+ * the WAL, so the write jobs queued together (the begin and finish of several runs) share one,
+ * which writes a page they all touched once. Each job runs in its own savepoint: one that fails
+ * takes back only its own writes and reports its own error. The tasks are returned only after the
+ * COMMIT, so no caller hears of a write that a failed COMMIT then lost. */
+void
+hb_store_run_writes (HbStore *self, HbJob **jobs, guint n)
+{
+  GError *errors[HB_STORE_BATCH_MAX] = { NULL };
+  gboolean pending[HB_STORE_BATCH_MAX] = { FALSE };
+  g_autoptr(GError) failure = NULL;
+  WritesOutcome outcome = WRITES_AGAIN;
+  gboolean any = FALSE;
+
+  g_assert (n <= HB_STORE_BATCH_MAX);
+  for (guint i = 0; i < n; i++)
+    {
+      /* A cancelled job is returned now: it writes nothing. */
+      pending[i] = !g_task_return_error_if_cancelled (jobs[i]->task);
+      any |= pending[i];
+    }
+  while (outcome == WRITES_AGAIN && any)
+    {
+      g_clear_error (&failure);
+      outcome = try_writes (self, jobs, n, pending, errors, &failure);
+      if (outcome != WRITES_COMMITTED)
+        roll_back (self);
+      /* BUSY_SNAPSHOT and lock upgrades fail without calling the busy handler: retry it all. */
+      if (outcome == WRITES_FAILED && g_error_matches (failure, HB_ERROR, HB_ERROR_BUSY) &&
+          busy_backoff (self))
+        outcome = WRITES_AGAIN;
+      any = FALSE;
+      for (guint i = 0; i < n; i++)
+        any |= pending[i];
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      GTask *task = jobs[i]->task;
+
+      if (errors[i] != NULL)
+        g_task_return_error (task, errors[i]);
+      else if (!pending[i])
+        continue;
+      else if (outcome == WRITES_FAILED)
+        g_task_return_error (task, g_error_copy (failure));
+      else
+        jobs[i]->write->succeed (task, g_task_get_task_data (task));
     }
 }
 

@@ -13,6 +13,15 @@ G_BEGIN_DECLS
 void hb_db_release (sqlite3_stmt *stmt);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, hb_db_release)
 
+/* Context statements that name the attached schemas (hb-store-context.c). */
+enum {
+  HB_CONTEXT_SQL_CONTRADICTIONS,
+  HB_CONTEXT_SQL_CONTRADICTION_MARKS,
+  HB_CONTEXT_SQL_MEMORIES,
+  HB_CONTEXT_SQL_MEMORY_MARKS,
+  HB_CONTEXT_SQL_COUNT
+};
+
 struct _HbStore
 {
   GObject parent_instance;
@@ -22,15 +31,19 @@ struct _HbStore
   const char *memory_schema;   /* "memory" when attached, else "main" */
 
   GThreadPool *pool;           /* one exclusive thread: the connection's owner */
+  GMutex queue_lock;
+  GQueue queue;                /* jobs waiting for the worker (HbJob, see hb-store.c) */
   gboolean closed;             /* caller's thread */
   gint fault;                  /* HbStoreFault, atomic: set by tests from any thread */
 
   /* Worker thread only. */
   sqlite3 *db;
-  GHashTable *stmts;           /* SQL text -> prepared statement */
+  GHashTable *stmts;           /* SQL text -> prepared statement (owns both) */
+  GHashTable *stmts_by_address;/* address of an SQL text last prepared -> its statement */
   guint busy_attempts;         /* retries used by the current job (busy handler + transactions) */
   gboolean read_only;
   gboolean memories_have_slot; /* our memories schema (slot, value) rather than CRT's text only */
+  char *context_sql[HB_CONTEXT_SQL_COUNT];   /* built at the first context read */
 };
 
 /* A job runs on the worker and returns its result through @task. */
@@ -40,6 +53,40 @@ typedef void (*HbStoreJobFunc) (HbStore *self, GTask *task, gpointer data);
 void hb_store_submit (HbStore *self, HbStoreJobFunc func, gpointer data, GDestroyNotify data_free,
                       GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data,
                       gpointer source_tag);
+
+/* Write jobs queued one after the other share one transaction, each in its own savepoint: see
+ * hb_store_run_writes(). At most this many, so that the first one does not wait long. */
+#define HB_STORE_BATCH_MAX 32
+
+typedef gboolean (*HbTxnFunc) (HbStore *self, gpointer data, GError **error);
+
+typedef struct {
+  /* The job's writes, inside a write transaction (and a savepoint when it shares it). It may run
+   * again after a retry: it must rebuild its outputs. */
+  HbTxnFunc txn;
+  /* After the COMMIT: return the job's result through @task. */
+  void (*succeed) (GTask *task, gpointer data);
+} HbWriteJob;
+
+/* HbWriteJob.succeed for the jobs that return only TRUE. */
+void hb_store_return_true (GTask *task, gpointer data);
+
+/* Queue a write job; @write is static. */
+void hb_store_submit_write (HbStore *self, const HbWriteJob *write, gpointer data,
+                            GDestroyNotify data_free, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data,
+                            gpointer source_tag);
+
+/* A queued job: exactly one of @func and @write. */
+typedef struct {
+  HbStoreJobFunc func;
+  const HbWriteJob *write;
+  GTask *task;
+} HbJob;
+
+/* hb-store-db.c: run @n write jobs in one transaction and return each one's task once it
+ * committed (or failed). */
+void hb_store_run_writes (HbStore *self, HbJob **jobs, guint n);
 
 /* Validate a thread id given by a caller (any thread). */
 gboolean hb_store_check_thread_id (const char *thread_id, GError **error);
@@ -82,7 +129,6 @@ void hb_db_install_busy_handler (HbStore *self);
 /* Run @fn inside BEGIN IMMEDIATE (write) or BEGIN (read) ... COMMIT; roll back on failure and
  * retry the whole transaction with backoff while the failure is HB_ERROR_BUSY and tries remain.
  * @fn must be safe to run again (it rebuilds its outputs). */
-typedef gboolean (*HbTxnFunc) (HbStore *self, gpointer data, GError **error);
 gboolean hb_db_transact (HbStore *self, gboolean write, HbTxnFunc fn, gpointer data,
                          GError **error);
 

@@ -479,6 +479,125 @@ test_history (Fixture *f, gconstpointer data)
   assert_runs_equal (runs->pdata[0], full);
 }
 
+/* The result finish returns is the row as history reads it back, also for values the columns
+ * change: invalid UTF-8, negative counts, a thread the begun row already names, odd booleans. */
+static void
+test_finish_as_stored (Fixture *f, gconstpointer data)
+{
+  g_autoptr(HbRunResult) run = make_run ("odd", THREAD, HB_RUN_STATUS_ACTED);
+  g_autoptr(HbRunResult) stored = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GError) error = NULL;
+  HbDecision dec = make_decision (HB_ACTION_POST, "Title", "Content", -1, 0);
+
+  fixture_open (f);
+  g_assert_true (store_begin (f->store, run, &error));
+  g_assert_no_error (error);
+  hb_run_result_set_string (&run->thread_id, "moved");
+  hb_run_result_set_string (&run->raw_response, "bad \xff\xfe bytes");
+  hb_run_result_set_string (&run->fingerprint, "fp-odd");
+  run->prompt_tokens = -7;
+  run->llm_wall_us = -2;
+  run->started_at += 1;
+  run->notify = 7;
+  stored = store_finish_ok (f->store, run, &dec, NULL, "fp-odd");
+  runs = store_history (f->store, THREAD, 1, NULL);
+  g_assert_cmpuint (runs->len, ==, 1);
+  assert_runs_equal (stored, runs->pdata[0]);
+  g_assert_cmpstr (stored->fingerprint, ==, ((HbRunResult *) runs->pdata[0])->fingerprint);
+  g_assert_cmpstr (stored->thread_id, ==, THREAD);
+  g_assert_true (g_utf8_validate (stored->raw_response, -1, NULL));
+  g_assert_cmpint (stored->prompt_tokens, ==, -1);
+  g_assert_cmpint (stored->notify, ==, TRUE);
+}
+
+/* Commit frames in the main file's WAL: one per write transaction since the WAL began. */
+static guint
+wal_commits (const char *path)
+{
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree guint8 *bytes = NULL;
+  gsize len = 0, page;
+  guint commits = 0;
+
+  g_assert_true (g_file_get_contents (wal, (char **) &bytes, &len, NULL));
+  g_assert_cmpuint (len, >=, 32);
+  page = GUINT32_FROM_BE (*(guint32 *) (bytes + 8));
+  for (gsize off = 32; off + 24 + page <= len; off += 24 + page)
+    {
+      /* Frames left from before a restart of the WAL carry other salts. */
+      if (memcmp (bytes + off + 8, bytes + 16, 8) != 0)
+        break;
+      commits += *(guint32 *) (bytes + off + 4) != 0 ? 1 : 0;
+    }
+  return commits;
+}
+
+typedef struct {
+  const char *path;
+  GAsyncResult *result;
+  gint64 rows_seen;   /* batch rows another connection sees when the callback runs */
+} BatchSlot;
+
+static void
+batch_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  BatchSlot *slot = data;
+
+  slot->result = g_object_ref (result);
+  slot->rows_seen = count_where (slot->path, "heartbeat_runs", "run_id LIKE 'batch-%'");
+}
+
+/* Write jobs queued together share one transaction; the one that fails in the middle takes back
+ * only its own writes, and each callback runs once the whole batch is committed. */
+static void
+test_batch (Fixture *f, gconstpointer data)
+{
+  g_autoptr(HbRunResult) dup = make_run ("batch-dup", THREAD, HB_RUN_STATUS_RUNNING);
+  g_autoptr(HbRunResult) a = make_run ("batch-a", THREAD, HB_RUN_STATUS_RUNNING);
+  g_autoptr(HbRunResult) c = make_run ("batch-c", THREAD, HB_RUN_STATUS_ACTED);
+  g_autoptr(HbRunResult) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  HbDecision dec = make_decision (HB_ACTION_POST, "Batched", "Batched content", -1, 0);
+  BatchSlot ensure = { f->path }, sa = { f->path }, sb = { f->path }, sc = { f->path };
+  sqlite3 *locker;
+  guint commits;
+
+  fixture_open (f);
+  g_assert_true (store_begin (f->store, dup, &error));
+  g_assert_no_error (error);
+  commits = wal_commits (f->path);
+
+  /* The worker waits for the lock on a job that is never batched; the rest queue behind it. */
+  locker = db_open (f->path);
+  db_exec (locker, "BEGIN IMMEDIATE");
+  hb_store_ensure_thread_async (f->store, "batch thread", NULL, batch_cb, &ensure);
+  hb_store_begin_run_async (f->store, a, NULL, batch_cb, &sa);
+  hb_store_begin_run_async (f->store, dup, NULL, batch_cb, &sb);
+  hb_store_finish_run_async (f->store, c, &dec, NULL, "fp-c", NULL, batch_cb, &sc);
+  db_exec (locker, "ROLLBACK");
+  sqlite3_close (locker);
+
+  g_object_unref (wait_result (&ensure.result));
+  g_assert_true (hb_store_begin_run_finish (f->store, wait_result (&sa.result), &error));
+  g_assert_no_error (error);
+  g_assert_false (hb_store_begin_run_finish (f->store, wait_result (&sb.result), &error));
+  g_assert_error (error, HB_ERROR, HB_ERROR_DB);
+  stored = hb_store_finish_run_finish (f->store, wait_result (&sc.result), NULL);
+  g_assert_nonnull (stored);
+  g_assert_cmpint (stored->status, ==, HB_RUN_STATUS_ACTED);
+
+  /* The ensure's commit, then one for the three jobs. */
+  g_assert_cmpuint (wal_commits (f->path), ==, commits + 2);
+  g_assert_cmpint (sa.rows_seen, ==, 3);
+  g_assert_cmpint (sb.rows_seen, ==, 3);
+  g_assert_cmpint (sc.rows_seen, ==, 3);
+  g_assert_cmpint (count_where (f->path, "heartbeat_runs", "run_id = 'batch-a'"), ==, 1);
+  g_assert_cmpint (count_where (f->path, "heartbeat_runs",
+                                "run_id = 'batch-dup' AND status = 'running'"), ==, 1);
+  g_assert_cmpint (count_where (f->path, "molt_posts", "heartbeat_run_id = 'batch-c'"), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -512,5 +631,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/store/runs/history", Fixture, NULL, fixture_setup, test_history,
               fixture_teardown);
+  g_test_add ("/store/finish/as-stored", Fixture, NULL, fixture_setup, test_finish_as_stored,
+              fixture_teardown);
+  g_test_add ("/store/runs/batch", Fixture, NULL, fixture_setup, test_batch, fixture_teardown);
   return g_test_run ();
 }
