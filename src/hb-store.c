@@ -272,7 +272,7 @@ static gboolean
 open_db (HbStore *self, const OpenData *d, GError **error)
 {
   int rc = sqlite3_open_v2 (self->path, &self->db,
-                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, hb_db_vfs_name ());
 
   if (rc != SQLITE_OK)
     {

@@ -511,6 +511,26 @@ test_finish_as_stored (Fixture *f, gconstpointer data)
   g_assert_cmpint (stored->notify, ==, TRUE);
 }
 
+/* A commit larger than the WAL appends gathered in one write (hb-store-db.c) is written whole. */
+static void
+test_large_commit (Fixture *f, gconstpointer data)
+{
+  g_autoptr(HbRunResult) run = make_run ("large", THREAD, HB_RUN_STATUS_NO_ACTION);
+  g_autoptr(HbRunResult) stored = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autofree char *prompt = g_strnfill (600 * 1024, 'p');
+
+  fixture_open (f);
+  hb_run_result_set_string (&run->prompt, prompt);
+  hb_run_result_set_string (&run->raw_response, prompt + 100);
+  stored = store_finish_ok (f->store, run, NULL, NULL, NULL);
+  runs = store_history (f->store, THREAD, 1, NULL);
+  assert_runs_equal (runs->pdata[0], stored);
+  g_assert_cmpstr (((HbRunResult *) runs->pdata[0])->prompt, ==, prompt);
+  fixture_reopen (f);
+  g_assert_cmpint (db_int (f->path, "SELECT length(prompt) FROM heartbeat_runs"), ==, 600 * 1024);
+}
+
 /* Commit frames in the main file's WAL: one per write transaction since the WAL began. */
 static guint
 wal_commits (const char *path)
@@ -634,5 +654,7 @@ main (int argc, char **argv)
   g_test_add ("/store/finish/as-stored", Fixture, NULL, fixture_setup, test_finish_as_stored,
               fixture_teardown);
   g_test_add ("/store/runs/batch", Fixture, NULL, fixture_setup, test_batch, fixture_teardown);
+  g_test_add ("/store/runs/large-commit", Fixture, NULL, fixture_setup, test_large_commit,
+              fixture_teardown);
   return g_test_run ();
 }
