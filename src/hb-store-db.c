@@ -88,11 +88,12 @@ hb_db_prepare (HbStore *self, const char *sql, GError **error)
   return stmt;
 }
 
+/* No sqlite3_clear_bindings(): every use binds all parameters again (hb_db_bindv() sets those
+ * its format leaves out to NULL), so clearing them each time would be wasted work. */
 void
 hb_db_release (sqlite3_stmt *stmt)
 {
   sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
 }
 
 int
@@ -109,7 +110,9 @@ hb_db_step (HbStore *self, sqlite3_stmt *stmt, GError **error)
 void
 hb_db_bindv (sqlite3_stmt *stmt, const char *fmt, va_list ap)
 {
-  for (int i = 0; fmt != NULL && fmt[i] != '\0'; i++)
+  int i;
+
+  for (i = 0; fmt != NULL && fmt[i] != '\0'; i++)
     {
       int idx = i + 1;
 
@@ -117,6 +120,9 @@ hb_db_bindv (sqlite3_stmt *stmt, const char *fmt, va_list ap)
         {
         case 't':
           sqlite3_bind_text (stmt, idx, va_arg (ap, const char *), -1, SQLITE_TRANSIENT);
+          break;
+        case 's':
+          sqlite3_bind_text (stmt, idx, va_arg (ap, const char *), -1, SQLITE_STATIC);
           break;
         case 'd':
           sqlite3_bind_double (stmt, idx, va_arg (ap, double));
@@ -148,6 +154,9 @@ hb_db_bindv (sqlite3_stmt *stmt, const char *fmt, va_list ap)
           g_assert_not_reached ();
         }
     }
+  /* What an earlier use bound must not leak into this one. */
+  for (int n = sqlite3_bind_parameter_count (stmt); i < n; i++)
+    sqlite3_bind_null (stmt, i + 1);
 }
 
 void
@@ -206,14 +215,51 @@ hb_db_scalar (HbStore *self, double *out, GError **error, const char *sql, const
   return ok;
 }
 
+#define ONES G_GUINT64_CONSTANT (0x0101010101010101)
+#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
+
+gboolean
+hb_utf8_valid (const char *s, gsize len)
+{
+  gsize i = 0;
+
+  while (i < len)
+    {
+      guint64 v;
+      gsize n;
+
+      /* Eight bytes at a time while none is NUL or above 0x7f (most text is ASCII). */
+      if (i + 8 <= len)
+        {
+          memcpy (&v, s + i, 8);
+          if (((v | ((v - ONES) & ~v)) & HIGHS) == 0)
+            {
+              i += 8;
+              continue;
+            }
+        }
+      if (s[i] == '\0')
+        return FALSE;
+      /* Otherwise one character: its lead byte gives the length it must have. */
+      n = (guchar) s[i] < 0x80 ? 1 : g_utf8_skip[(guchar) s[i]];
+      if (n > len - i || (n > 1 && !g_utf8_validate_len (s + i, n, NULL)) ||
+          (n == 1 && (guchar) s[i] >= 0x80))
+        return FALSE;
+      i += n;
+    }
+  return TRUE;
+}
+
 char *
 hb_db_column_text (sqlite3_stmt *stmt, int col)
 {
   const char *text = (const char *) sqlite3_column_text (stmt, col);
   int len = sqlite3_column_bytes (stmt, col);
 
+  if (text == NULL)
+    return g_strdup ("");
   /* Other programs write these tables: never hand on invalid UTF-8 (it ends up in JSON). */
-  return text != NULL ? g_utf8_make_valid (text, len) : g_strdup ("");
+  return hb_utf8_valid (text, len) ? g_strndup (text, len) : g_utf8_make_valid (text, len);
 }
 
 gint64

@@ -9,7 +9,8 @@
 G_BEGIN_DECLS
 
 /* Statements come from the store's cache (hb_db_prepare): letting go of one resets it for its
- * next use; the cache finalizes them all before the connection closes. */
+ * next use (which binds all its parameters again, see hb_db_bindv()); the cache finalizes them
+ * all before the connection closes. */
 void hb_db_release (sqlite3_stmt *stmt);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, hb_db_release)
 
@@ -108,7 +109,8 @@ sqlite3_stmt *hb_db_prepare (HbStore *self, const char *sql, GError **error);
 /* SQLITE_ROW, SQLITE_DONE, or -1 with @error set. */
 int hb_db_step (HbStore *self, sqlite3_stmt *stmt, GError **error);
 
-/* Bind parameters 1.. from @fmt: 't' text (NULL binds NULL), 'd' double, 'i' gint64,
+/* Bind parameters 1.. from @fmt, and NULL to those after it: 't' text (NULL binds NULL), 's' text the caller keeps alive
+ * until it releases the statement (not copied), 'd' double, 'i' gint64,
  * 'T' time in microseconds (0 binds NULL), 'I' id (negative binds NULL). */
 void hb_db_bindv (sqlite3_stmt *stmt, const char *fmt, va_list ap);
 void hb_db_bind (sqlite3_stmt *stmt, const char *fmt, ...);
@@ -118,6 +120,9 @@ gboolean hb_db_run (HbStore *self, GError **error, const char *sql, const char *
 /* The first column of the first row as a double (NULL or no row: 0). */
 gboolean hb_db_scalar (HbStore *self, double *out, GError **error, const char *sql,
                        const char *fmt, ...);
+
+/* g_utf8_validate_len (@s, @len, NULL), faster on ASCII. */
+gboolean hb_utf8_valid (const char *s, gsize len);
 
 /* Column readers: text is always valid UTF-8 and never NULL ("" for NULL). */
 char *hb_db_column_text (sqlite3_stmt *stmt, int col);

@@ -2,6 +2,8 @@
  * transaction as its record, see hb-store-ledger.c), recovery and history. */
 #include "config.h"
 
+#include <string.h>
+
 #include "hb-error.h"
 #include "hb-store-private.h"
 
@@ -15,7 +17,8 @@ static const char *const run_columns[] = {
   "load_duration_ns", "eval_duration_ns", "llm_wall_us", "dry_run", "notify", "fingerprint",
 };
 
-#define RUN_BIND_FMT "ttTTTtttttttItttIttttttIIIIIIiit"
+/* The texts are not copied: write_run() releases the statement before they go. */
+#define RUN_BIND_FMT "ssTTTsssssssIsssIssssssIIIIIIiis"
 G_STATIC_ASSERT (sizeof (RUN_BIND_FMT) - 1 == G_N_ELEMENTS (run_columns));
 
 static void
@@ -173,7 +176,7 @@ as_read_text (char **field)
 {
   if (*field == NULL)
     *field = g_strdup ("");
-  else if (!g_utf8_validate (*field, -1, NULL))
+  else if (!hb_utf8_valid (*field, strlen (*field)))
     {
       char *valid = g_utf8_make_valid (*field, -1);
 
