@@ -469,6 +469,9 @@ hb_db_vfs_name (void)
 
   if (g_once_init_enter (&registered))
     {
+      /* Nothing here reads SQLite's memory statistics, and keeping them takes a global mutex
+       * for every allocation. Only possible before SQLite initializes (else it stays on). */
+      sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
       default_vfs = sqlite3_vfs_find (NULL);
       /* The default VFS's own functions for everything but opening files. */
       vfs = *default_vfs;

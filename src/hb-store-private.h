@@ -132,7 +132,8 @@ gint64 hb_db_column_id (sqlite3_stmt *stmt, int col);     /* NULL: -1 */
 void hb_db_install_busy_handler (HbStore *self);
 
 /* The VFS the store opens its files with (the default one, gathering WAL appends), or NULL for
- * the default one if it could not be registered. */
+ * the default one if it could not be registered. The first call also turns SQLite's memory
+ * statistics off for the process, if SQLite is not initialized yet. */
 const char *hb_db_vfs_name (void);
 
 /* Run @fn inside BEGIN IMMEDIATE (write) or BEGIN (read) ... COMMIT; roll back on failure and
