@@ -127,7 +127,7 @@ set_ledger_marks (HbContext *ctx, sqlite3_stmt *stmt)
 }
 
 typedef struct {
-  const char *thread_id;
+  char *thread_id;
   HbContext *ctx;   /* output */
 } ContextData;
 
@@ -221,22 +221,32 @@ load_context_txn (HbStore *self, gpointer data, GError **error)
 }
 
 static void
-load_context_job (HbStore *self, GTask *task, gpointer data)
+context_data_free (gpointer p)
 {
-  ContextData d = { data, NULL };
-  GError *error = NULL;
+  ContextData *d = p;
 
-  if (!hb_db_transact (self, FALSE, load_context_txn, &d, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, d.ctx, (GDestroyNotify) hb_context_free);
+  g_free (d->thread_id);
+  g_clear_pointer (&d->ctx, hb_context_free);
+  g_free (d);
 }
+
+static void
+return_context (GTask *task, gpointer data)
+{
+  ContextData *d = data;
+
+  g_task_return_pointer (task, g_steal_pointer (&d->ctx), (GDestroyNotify) hb_context_free);
+}
+
+/* A read, but one that may share the transaction of the writes queued before it. */
+static const HbWriteJob load_context_job = { load_context_txn, return_context, TRUE };
 
 void
 hb_store_load_context_async (HbStore *self, const char *thread_id, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
   GError *error = NULL;
+  ContextData *d;
 
   g_return_if_fail (HB_IS_STORE (self));
   if (!hb_store_check_thread_id (thread_id, &error))
@@ -244,8 +254,10 @@ hb_store_load_context_async (HbStore *self, const char *thread_id, GCancellable 
       g_task_report_error (self, callback, user_data, hb_store_load_context_async, error);
       return;
     }
-  hb_store_submit (self, load_context_job, g_strdup (thread_id), g_free, cancellable, callback,
-                   user_data, hb_store_load_context_async);
+  d = g_new0 (ContextData, 1);
+  d->thread_id = g_strdup (thread_id);
+  hb_store_submit_write (self, &load_context_job, d, context_data_free, cancellable, callback,
+                         user_data, hb_store_load_context_async);
 }
 
 HbContext *

@@ -568,9 +568,10 @@ try_writes (HbStore *self, HbJob **jobs, guint n, gboolean *pending, GError **er
 
   for (guint i = 0; i < n; i++)
     left += pending[i] ? 1 : 0;
-  /* A job alone needs no savepoint: the whole transaction is its own. */
+  /* A job alone needs no savepoint: the whole transaction is its own. A read alone needs no
+   * write lock either. */
   shared = left > 1;
-  if (!control (self, "BEGIN IMMEDIATE", error))
+  if (!control (self, n == 1 && jobs[0]->write->reads_only ? "BEGIN" : "BEGIN IMMEDIATE", error))
     return WRITES_FAILED;
   for (guint i = 0; i < n; i++)
     {
@@ -640,15 +641,24 @@ hb_store_run_writes (HbStore *self, HbJob **jobs, guint n)
   for (guint i = 0; i < n; i++)
     {
       GTask *task = jobs[i]->task;
+      gpointer data = g_task_get_task_data (task);
 
+      if (pending[i] && outcome == WRITES_FAILED)
+        {
+          /* A read that shared the failed transaction saw writes that are not there: it runs
+           * again on its own, as it would have after those writes failed. */
+          if (n > 1 && jobs[i]->write->reads_only)
+            pending[i] = hb_db_transact (self, FALSE, jobs[i]->write->txn, data, &errors[i]);
+          else
+            {
+              pending[i] = FALSE;
+              errors[i] = g_error_copy (failure);
+            }
+        }
       if (errors[i] != NULL)
         g_task_return_error (task, errors[i]);
-      else if (!pending[i])
-        continue;
-      else if (outcome == WRITES_FAILED)
-        g_task_return_error (task, g_error_copy (failure));
-      else
-        jobs[i]->write->succeed (task, g_task_get_task_data (task));
+      else if (pending[i])
+        jobs[i]->write->succeed (task, data);
     }
 }
 

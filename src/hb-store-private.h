@@ -67,6 +67,9 @@ typedef struct {
   HbTxnFunc txn;
   /* After the COMMIT: return the job's result through @task. */
   void (*succeed) (GTask *task, gpointer data);
+  /* A read: it joins the writes queued before it (it would have waited for them anyway) but
+   * never starts a write transaction; alone it runs in a read transaction. */
+  gboolean reads_only;
 } HbWriteJob;
 
 /* HbWriteJob.succeed for the jobs that return only TRUE. */

@@ -33,7 +33,7 @@ take_jobs (HbStore *self, HbJob **jobs)
   if (jobs[n] != NULL)
     n++;
   while (n > 0 && n < HB_STORE_BATCH_MAX && jobs[0]->write != NULL &&
-         g_queue_peek_head (&self->queue) != NULL &&
+         !jobs[0]->write->reads_only && g_queue_peek_head (&self->queue) != NULL &&
          ((HbJob *) g_queue_peek_head (&self->queue))->write != NULL)
     jobs[n++] = g_queue_pop_head (&self->queue);
   g_mutex_unlock (&self->queue_lock);

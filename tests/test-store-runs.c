@@ -568,8 +568,9 @@ batch_cb (GObject *source, GAsyncResult *result, gpointer data)
   slot->rows_seen = count_where (slot->path, "heartbeat_runs", "run_id LIKE 'batch-%'");
 }
 
-/* Write jobs queued together share one transaction; the one that fails in the middle takes back
- * only its own writes, and each callback runs once the whole batch is committed. */
+/* Write jobs queued together (and a read behind them) share one transaction; the one that fails
+ * in the middle takes back only its own writes, and each callback runs once the whole batch is
+ * committed. */
 static void
 test_batch (Fixture *f, gconstpointer data)
 {
@@ -580,6 +581,8 @@ test_batch (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   HbDecision dec = make_decision (HB_ACTION_POST, "Batched", "Batched content", -1, 0);
   BatchSlot ensure = { f->path }, sa = { f->path }, sb = { f->path }, sc = { f->path };
+  BatchSlot sctx = { f->path };
+  g_autoptr(HbContext) ctx = NULL;
   sqlite3 *locker;
   guint commits;
 
@@ -588,13 +591,18 @@ test_batch (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   commits = wal_commits (f->path);
 
-  /* The worker waits for the lock on a job that is never batched; the rest queue behind it. */
+  /* The worker waits for the lock on a job that is never batched; the rest queue behind it. A
+   * read alone takes no write lock: it is done while another connection holds it. */
   locker = db_open (f->path);
   db_exec (locker, "BEGIN IMMEDIATE");
+  ctx = store_context (f->store, THREAD);
+  g_assert_cmpuint (ctx->feed->len, ==, 0);
+  g_clear_pointer (&ctx, hb_context_free);
   hb_store_ensure_thread_async (f->store, "batch thread", NULL, batch_cb, &ensure);
   hb_store_begin_run_async (f->store, a, NULL, batch_cb, &sa);
   hb_store_begin_run_async (f->store, dup, NULL, batch_cb, &sb);
   hb_store_finish_run_async (f->store, c, &dec, NULL, "fp-c", NULL, batch_cb, &sc);
+  hb_store_load_context_async (f->store, THREAD, NULL, batch_cb, &sctx);
   db_exec (locker, "ROLLBACK");
   sqlite3_close (locker);
 
@@ -606,8 +614,13 @@ test_batch (Fixture *f, gconstpointer data)
   stored = hb_store_finish_run_finish (f->store, wait_result (&sc.result), NULL);
   g_assert_nonnull (stored);
   g_assert_cmpint (stored->status, ==, HB_RUN_STATUS_ACTED);
+  /* The read queued behind the writes shares their transaction and sees them. */
+  ctx = hb_store_load_context_finish (f->store, wait_result (&sctx.result), NULL);
+  g_assert_nonnull (ctx);
+  g_assert_cmpuint (ctx->feed->len, ==, 1);
+  g_assert_cmpstr (((HbFeedPost *) ctx->feed->pdata[0])->title, ==, "Batched");
 
-  /* The ensure's commit, then one for the three jobs. */
+  /* The ensure's commit, then one for the four jobs. */
   g_assert_cmpuint (wal_commits (f->path), ==, commits + 2);
   g_assert_cmpint (sa.rows_seen, ==, 3);
   g_assert_cmpint (sb.rows_seen, ==, 3);
