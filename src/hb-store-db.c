@@ -1,4 +1,5 @@
-/* hb-store-db.c: SQLite statements, error mapping and busy handling for the store's worker. */
+/* hb-store-db.c: SQLite statements, error mapping, busy handling and the VFS that gathers WAL
+ * appends, for the store's worker. */
 #include "config.h"
 
 #include <math.h>
@@ -487,8 +488,8 @@ hb_db_vfs_name (void)
 
 /* One backoff step shared by the busy handler and the transaction retry, so that a job waits at
  * most HB_STORE_BUSY_TRIES tries in all, however the lock shows itself. */
-static gboolean
-busy_backoff (HbStore *self)
+gboolean
+hb_db_busy_backoff (HbStore *self)
 {
   gulong delay;
 
@@ -504,7 +505,7 @@ busy_backoff (HbStore *self)
 static int
 busy_handler (void *data, int count)
 {
-  return busy_backoff (data) ? 1 : 0;
+  return hb_db_busy_backoff (data) ? 1 : 0;
 }
 
 void
@@ -515,14 +516,14 @@ hb_db_install_busy_handler (HbStore *self)
 
 /* BEGIN, COMMIT and the savepoints run for every job: prepared once, like the rest, rather than
  * parsed again by sqlite3_exec() each time. */
-static gboolean
-control (HbStore *self, const char *sql, GError **error)
+gboolean
+hb_db_control (HbStore *self, const char *sql, GError **error)
 {
   return hb_db_run (self, error, sql, NULL);
 }
 
-static void
-roll_back (HbStore *self)
+void
+hb_db_roll_back (HbStore *self)
 {
   /* Some failures (a full disk, for one) already rolled back. */
   if (!sqlite3_get_autocommit (self->db))
@@ -536,129 +537,18 @@ hb_db_transact (HbStore *self, gboolean write, HbTxnFunc fn, gpointer data, GErr
     {
       g_autoptr(GError) local = NULL;
 
-      if (control (self, write ? "BEGIN IMMEDIATE" : "BEGIN", &local) &&
+      if (hb_db_control (self, write ? "BEGIN IMMEDIATE" : "BEGIN", &local) &&
           fn (self, data, &local) &&
-          control (self, "COMMIT", &local))
+          hb_db_control (self, "COMMIT", &local))
         return TRUE;
-      roll_back (self);
+      hb_db_roll_back (self);
 
       /* BUSY_SNAPSHOT and lock upgrades fail without calling the busy handler: retry it all. */
-      if (!g_error_matches (local, HB_ERROR, HB_ERROR_BUSY) || !busy_backoff (self))
+      if (!g_error_matches (local, HB_ERROR, HB_ERROR_BUSY) || !hb_db_busy_backoff (self))
         {
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;
         }
-    }
-}
-
-typedef enum {
-  WRITES_COMMITTED,
-  WRITES_AGAIN,     /* a job failed and took the transaction with it: the others once more */
-  WRITES_FAILED,    /* the transaction itself failed (@error) */
-} WritesOutcome;
-
-/* One attempt at the jobs still @pending, in one transaction. A job that fails gets its error in
- * @errors and is no longer pending. */
-static WritesOutcome
-try_writes (HbStore *self, HbJob **jobs, guint n, gboolean *pending, GError **errors,
-            GError **error)
-{
-  guint left = 0;
-  gboolean shared;
-
-  for (guint i = 0; i < n; i++)
-    left += pending[i] ? 1 : 0;
-  /* A job alone needs no savepoint: the whole transaction is its own. A read alone needs no
-   * write lock either. */
-  shared = left > 1;
-  if (!control (self, n == 1 && jobs[0]->write->reads_only ? "BEGIN" : "BEGIN IMMEDIATE", error))
-    return WRITES_FAILED;
-  for (guint i = 0; i < n; i++)
-    {
-      GError *local = NULL;
-
-      if (!pending[i])
-        continue;
-      if (shared && !control (self, "SAVEPOINT hb_job", error))
-        return WRITES_FAILED;
-      if (jobs[i]->write->txn (self, g_task_get_task_data (jobs[i]->task), &local))
-        {
-          if (shared && !control (self, "RELEASE hb_job", error))
-            return WRITES_FAILED;
-          continue;
-        }
-      /* Waiting for the lock is the whole transaction's business: retried as a whole. */
-      if (g_error_matches (local, HB_ERROR, HB_ERROR_BUSY))
-        {
-          g_propagate_error (error, local);
-          return WRITES_FAILED;
-        }
-      pending[i] = FALSE;
-      errors[i] = local;
-      if (!shared || sqlite3_get_autocommit (self->db) ||
-          !control (self, "ROLLBACK TO hb_job", NULL) || !control (self, "RELEASE hb_job", NULL))
-        return WRITES_AGAIN;
-    }
-  return control (self, "COMMIT", error) ? WRITES_COMMITTED : WRITES_FAILED;
-}
-
-/* Group commit: every transaction costs a BEGIN and a COMMIT and appends each page it touched to
- * the WAL, so the write jobs queued together (the begin and finish of several runs) share one,
- * which writes a page they all touched once. Each job runs in its own savepoint: one that fails
- * takes back only its own writes and reports its own error. The tasks are returned only after the
- * COMMIT, so no caller hears of a write that a failed COMMIT then lost. */
-void
-hb_store_run_writes (HbStore *self, HbJob **jobs, guint n)
-{
-  GError *errors[HB_STORE_BATCH_MAX] = { NULL };
-  gboolean pending[HB_STORE_BATCH_MAX] = { FALSE };
-  g_autoptr(GError) failure = NULL;
-  WritesOutcome outcome = WRITES_AGAIN;
-  gboolean any = FALSE;
-
-  g_assert (n <= HB_STORE_BATCH_MAX);
-  for (guint i = 0; i < n; i++)
-    {
-      /* A cancelled job is returned now: it writes nothing. */
-      pending[i] = !g_task_return_error_if_cancelled (jobs[i]->task);
-      any |= pending[i];
-    }
-  while (outcome == WRITES_AGAIN && any)
-    {
-      g_clear_error (&failure);
-      outcome = try_writes (self, jobs, n, pending, errors, &failure);
-      if (outcome != WRITES_COMMITTED)
-        roll_back (self);
-      /* BUSY_SNAPSHOT and lock upgrades fail without calling the busy handler: retry it all. */
-      if (outcome == WRITES_FAILED && g_error_matches (failure, HB_ERROR, HB_ERROR_BUSY) &&
-          busy_backoff (self))
-        outcome = WRITES_AGAIN;
-      any = FALSE;
-      for (guint i = 0; i < n; i++)
-        any |= pending[i];
-    }
-
-  for (guint i = 0; i < n; i++)
-    {
-      GTask *task = jobs[i]->task;
-      gpointer data = g_task_get_task_data (task);
-
-      if (pending[i] && outcome == WRITES_FAILED)
-        {
-          /* A read that shared the failed transaction saw writes that are not there: it runs
-           * again on its own, as it would have after those writes failed. */
-          if (n > 1 && jobs[i]->write->reads_only)
-            pending[i] = hb_db_transact (self, FALSE, jobs[i]->write->txn, data, &errors[i]);
-          else
-            {
-              pending[i] = FALSE;
-              errors[i] = g_error_copy (failure);
-            }
-        }
-      if (errors[i] != NULL)
-        g_task_return_error (task, errors[i]);
-      else if (pending[i])
-        jobs[i]->write->succeed (task, data);
     }
 }
 

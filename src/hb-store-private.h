@@ -56,7 +56,7 @@ void hb_store_submit (HbStore *self, HbStoreJobFunc func, gpointer data, GDestro
                       gpointer source_tag);
 
 /* Write jobs queued one after the other share one transaction, each in its own savepoint: see
- * hb_store_run_writes(). At most this many, so that the first one does not wait long. */
+ * run_writes(). At most this many, so that the first one does not wait long. */
 #define HB_STORE_BATCH_MAX 32
 
 typedef gboolean (*HbTxnFunc) (HbStore *self, gpointer data, GError **error);
@@ -88,9 +88,6 @@ typedef struct {
   GTask *task;
 } HbJob;
 
-/* hb-store-db.c: run @n write jobs in one transaction and return each one's task once it
- * committed (or failed). */
-void hb_store_run_writes (HbStore *self, HbJob **jobs, guint n);
 
 /* Validate a thread id given by a caller (any thread). */
 gboolean hb_store_check_thread_id (const char *thread_id, GError **error);
@@ -142,6 +139,13 @@ const char *hb_db_vfs_name (void);
 /* Run @fn inside BEGIN IMMEDIATE (write) or BEGIN (read) ... COMMIT; roll back on failure and
  * retry the whole transaction with backoff while the failure is HB_ERROR_BUSY and tries remain.
  * @fn must be safe to run again (it rebuilds its outputs). */
+/* BEGIN, COMMIT, SAVEPOINT and the like, as cached statements. */
+gboolean hb_db_control (HbStore *self, const char *sql, GError **error);
+/* Roll back the open transaction, if a failure did not already. */
+void hb_db_roll_back (HbStore *self);
+/* Wait before the next try at a locked database; FALSE when the tries are used up. */
+gboolean hb_db_busy_backoff (HbStore *self);
+
 gboolean hb_db_transact (HbStore *self, gboolean write, HbTxnFunc fn, gpointer data,
                          GError **error);
 

@@ -3,7 +3,8 @@
  * One exclusive GThreadPool thread owns the connection; every call is a GTask queued to it and
  * returned in the caller's thread-default context. Opening and closing are jobs too (waited for on
  * a private main context), so no SQLite call ever runs on another thread and lock waits (the busy
- * handler's backoff sleeps) never happen on the main loop.
+ * handler's backoff sleeps) never happen on the main loop. Write jobs queued together share one
+ * transaction (group commit, run_writes()).
  */
 #include "config.h"
 
@@ -19,10 +20,10 @@ G_DEFINE_TYPE (HbStore, hb_store, G_TYPE_OBJECT)
 static GPrivate in_worker;
 
 /* The queued jobs (HbJob, oldest first) live in self->queue, not in the pool: the pool's items
- * only wake the worker, which takes the oldest job, and with it the write jobs queued right
- * after it (group commit, see run_writes()). A job taken that way leaves its wake-up behind,
- * which then finds nothing or a later job; each wake-up holds a reference to the store so that
- * none outlives it. */
+ * only wake the worker, which takes the oldest job, and with it the write jobs (and reads)
+ * queued right after it (group commit, see run_writes()). A job taken that way leaves its
+ * wake-up behind, which then finds nothing or a later job; each wake-up holds a reference to the
+ * store so that none outlives it. */
 static guint
 take_jobs (HbStore *self, HbJob **jobs)
 {
@@ -40,6 +41,117 @@ take_jobs (HbStore *self, HbJob **jobs)
   return n;
 }
 
+typedef enum {
+  WRITES_COMMITTED,
+  WRITES_AGAIN,     /* a job failed and took the transaction with it: the others once more */
+  WRITES_FAILED,    /* the transaction itself failed (@error) */
+} WritesOutcome;
+
+/* One attempt at the jobs still @pending, in one transaction. A job that fails gets its error in
+ * @errors and is no longer pending. */
+static WritesOutcome
+try_writes (HbStore *self, HbJob **jobs, guint n, gboolean *pending, GError **errors,
+            GError **error)
+{
+  guint left = 0;
+  gboolean shared;
+
+  for (guint i = 0; i < n; i++)
+    left += pending[i] ? 1 : 0;
+  /* A job alone needs no savepoint: the whole transaction is its own. A read alone needs no
+   * write lock either. */
+  shared = left > 1;
+  if (!hb_db_control (self, n == 1 && jobs[0]->write->reads_only ? "BEGIN" : "BEGIN IMMEDIATE", error))
+    return WRITES_FAILED;
+  for (guint i = 0; i < n; i++)
+    {
+      GError *local = NULL;
+
+      if (!pending[i])
+        continue;
+      if (shared && !hb_db_control (self, "SAVEPOINT hb_job", error))
+        return WRITES_FAILED;
+      if (jobs[i]->write->txn (self, g_task_get_task_data (jobs[i]->task), &local))
+        {
+          if (shared && !hb_db_control (self, "RELEASE hb_job", error))
+            return WRITES_FAILED;
+          continue;
+        }
+      /* Waiting for the lock is the whole transaction's business: retried as a whole. */
+      if (g_error_matches (local, HB_ERROR, HB_ERROR_BUSY))
+        {
+          g_propagate_error (error, local);
+          return WRITES_FAILED;
+        }
+      pending[i] = FALSE;
+      errors[i] = local;
+      if (!shared || sqlite3_get_autocommit (self->db) ||
+          !hb_db_control (self, "ROLLBACK TO hb_job", NULL) || !hb_db_control (self, "RELEASE hb_job", NULL))
+        return WRITES_AGAIN;
+    }
+  return hb_db_control (self, "COMMIT", error) ? WRITES_COMMITTED : WRITES_FAILED;
+}
+
+/* Group commit: every transaction costs a BEGIN and a COMMIT and appends each page it touched to
+ * the WAL, so the write jobs queued together (the begin and finish of several runs) share one,
+ * which writes a page they all touched once. Each job runs in its own savepoint: one that fails
+ * takes back only its own writes and reports its own error. The tasks are returned only after the
+ * COMMIT, so no caller hears of a write that a failed COMMIT then lost. */
+static void
+run_writes (HbStore *self, HbJob **jobs, guint n)
+{
+  GError *errors[HB_STORE_BATCH_MAX] = { NULL };
+  gboolean pending[HB_STORE_BATCH_MAX] = { FALSE };
+  g_autoptr(GError) failure = NULL;
+  WritesOutcome outcome = WRITES_AGAIN;
+  gboolean any = FALSE;
+
+  g_assert (n <= HB_STORE_BATCH_MAX);
+  for (guint i = 0; i < n; i++)
+    {
+      /* A cancelled job is returned now: it writes nothing. */
+      pending[i] = !g_task_return_error_if_cancelled (jobs[i]->task);
+      any |= pending[i];
+    }
+  while (outcome == WRITES_AGAIN && any)
+    {
+      g_clear_error (&failure);
+      outcome = try_writes (self, jobs, n, pending, errors, &failure);
+      if (outcome != WRITES_COMMITTED)
+        hb_db_roll_back (self);
+      /* BUSY_SNAPSHOT and lock upgrades fail without calling the busy handler: retry it all. */
+      if (outcome == WRITES_FAILED && g_error_matches (failure, HB_ERROR, HB_ERROR_BUSY) &&
+          hb_db_busy_backoff (self))
+        outcome = WRITES_AGAIN;
+      any = FALSE;
+      for (guint i = 0; i < n; i++)
+        any |= pending[i];
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      GTask *task = jobs[i]->task;
+      gpointer data = g_task_get_task_data (task);
+
+      if (pending[i] && outcome == WRITES_FAILED)
+        {
+          /* A read that shared the failed transaction saw writes that are not there: it runs
+           * again on its own, as it would have after those writes failed. */
+          if (n > 1 && jobs[i]->write->reads_only)
+            pending[i] = hb_db_transact (self, FALSE, jobs[i]->write->txn, data, &errors[i]);
+          else
+            {
+              pending[i] = FALSE;
+              errors[i] = g_error_copy (failure);
+            }
+        }
+      if (errors[i] != NULL)
+        g_task_return_error (task, errors[i]);
+      else if (pending[i])
+        jobs[i]->write->succeed (task, data);
+    }
+}
+
 static void
 worker_func (gpointer item, gpointer pool_data)
 {
@@ -51,7 +163,7 @@ worker_func (gpointer item, gpointer pool_data)
   self->busy_attempts = 0;
   n = take_jobs (self, jobs);
   if (n > 0 && jobs[0]->write != NULL)
-    hb_store_run_writes (self, jobs, n);
+    run_writes (self, jobs, n);
   else if (n > 0 && !g_task_return_error_if_cancelled (jobs[0]->task))
     jobs[0]->func (self, jobs[0]->task, g_task_get_task_data (jobs[0]->task));
   for (guint i = 0; i < n; i++)
@@ -290,7 +402,7 @@ open_db (HbStore *self, const OpenData *d, GError **error)
   self->read_only = sqlite3_db_readonly (self->db, "main") == 1;
 
   /* Temporary files of this connection only: the savepoints of a shared write transaction
-   * (hb_store_run_writes()) keep their sub-journal in memory instead of spilling it to a file. */
+   * (run_writes()) keep their sub-journal in memory instead of spilling it to a file. */
   if (!hb_db_exec (self, "PRAGMA foreign_keys = ON", error) ||
       !hb_db_exec (self, "PRAGMA temp_store = MEMORY", error))
     return FALSE;
