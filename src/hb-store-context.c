@@ -127,7 +127,7 @@ set_ledger_marks (HbContext *ctx, sqlite3_stmt *stmt)
 }
 
 typedef struct {
-  const char *thread_id;
+  char *thread_id;
   HbContext *ctx;   /* output */
 } ContextData;
 
@@ -141,41 +141,49 @@ typedef struct {
 #define THREAD_MEMORIES \
   " FROM %1$s.memories WHERE thread_id = ?1 AND COALESCE(deprecated, 0) = 0"
 
+/* The statements naming the attached schemas, formatted once per store (the schemas and the
+ * memories' columns are fixed when it opens). */
+static void
+build_context_sql (HbStore *self)
+{
+  if (self->context_sql[HB_CONTEXT_SQL_CONTRADICTIONS] != NULL)
+    return;
+  self->context_sql[HB_CONTEXT_SQL_CONTRADICTIONS] =
+    g_strdup_printf ("SELECT c.ledger_id, c.timestamp, c.summary, c.query,"
+                     " c.affects_slots, c.contradiction_type, c.drift_mean"
+                     THREAD_CONTRADICTIONS
+                     " ORDER BY c.timestamp DESC, c.ledger_id DESC LIMIT %3$d",
+                     self->ledger_schema, self->memory_schema, HB_CONTEXT_CONTRADICTIONS);
+  self->context_sql[HB_CONTEXT_SQL_CONTRADICTION_MARKS] =
+    g_strdup_printf ("SELECT COUNT(*), COALESCE(MAX(c.timestamp), 0)" THREAD_CONTRADICTIONS,
+                     self->ledger_schema, self->memory_schema);
+  self->context_sql[HB_CONTEXT_SQL_MEMORIES] =
+    g_strdup_printf ("SELECT memory_id, %2$s, %3$s, text, confidence, source, timestamp"
+                     THREAD_MEMORIES " ORDER BY timestamp DESC, memory_id DESC LIMIT %4$d",
+                     self->memory_schema,
+                     self->memories_have_slot ? "slot" : "''",
+                     self->memories_have_slot ? "value" : "''",
+                     HB_CONTEXT_MEMORIES);
+  self->context_sql[HB_CONTEXT_SQL_MEMORY_MARKS] =
+    g_strdup_printf ("SELECT COUNT(*), COALESCE(MAX(timestamp), 0)" THREAD_MEMORIES,
+                     self->memory_schema);
+}
+
 static gboolean
 load_context_txn (HbStore *self, gpointer data, GError **error)
 {
   ContextData *d = data;
   g_autoptr(HbContext) ctx = hb_context_new (d->thread_id);
-  g_autofree char *contradictions = NULL;
-  g_autofree char *contradiction_marks = NULL;
-  g_autofree char *memories = NULL;
-  g_autofree char *memory_marks = NULL;
+  const char *const *sql = (const char *const *) self->context_sql;
   double since = hb_us_to_s (g_get_real_time ()) - 24 * 3600;
 
-  contradictions = g_strdup_printf ("SELECT c.ledger_id, c.timestamp, c.summary, c.query,"
-                                    " c.affects_slots, c.contradiction_type, c.drift_mean"
-                                    THREAD_CONTRADICTIONS
-                                    " ORDER BY c.timestamp DESC, c.ledger_id DESC LIMIT %3$d",
-                                    self->ledger_schema, self->memory_schema,
-                                    HB_CONTEXT_CONTRADICTIONS);
-  contradiction_marks = g_strdup_printf ("SELECT COUNT(*), COALESCE(MAX(c.timestamp), 0)"
-                                         THREAD_CONTRADICTIONS,
-                                         self->ledger_schema, self->memory_schema);
-  memories = g_strdup_printf ("SELECT memory_id, %2$s, %3$s, text, confidence, source, timestamp"
-                              THREAD_MEMORIES " ORDER BY timestamp DESC, memory_id DESC LIMIT %4$d",
-                              self->memory_schema,
-                              self->memories_have_slot ? "slot" : "''",
-                              self->memories_have_slot ? "value" : "''",
-                              HB_CONTEXT_MEMORIES);
-  memory_marks = g_strdup_printf ("SELECT COUNT(*), COALESCE(MAX(timestamp), 0)" THREAD_MEMORIES,
-                                  self->memory_schema);
-
+  build_context_sql (self);
   if (!each_row (self, ctx,
                  "SELECT * FROM (SELECT id, query_text, response_text, timestamp"
                  " FROM main.recent_queries WHERE thread_id = ?1 ORDER BY id DESC"
                  " LIMIT " G_STRINGIFY (HB_CONTEXT_MESSAGES) ") ORDER BY id ASC",
                  add_message, error) ||
-      !each_row (self, ctx, contradictions, add_contradiction, error) ||
+      !each_row (self, ctx, sql[HB_CONTEXT_SQL_CONTRADICTIONS], add_contradiction, error) ||
       !each_row (self, ctx,
                  "SELECT user_name, style_profile_json FROM main.thread_sessions"
                  " WHERE thread_id = ?1", set_profile, error) ||
@@ -187,15 +195,16 @@ load_context_txn (HbStore *self, gpointer data, GError **error)
                  " FROM main.molt_posts p"
                  " ORDER BY p.created_at DESC, p.id DESC LIMIT " G_STRINGIFY (HB_CONTEXT_FEED),
                  add_post, error) ||
-      !each_row (self, ctx, memories, add_memory, error) ||
+      !each_row (self, ctx, sql[HB_CONTEXT_SQL_MEMORIES], add_memory, error) ||
       !each_row (self, ctx,
                  "SELECT finished_at, status, action, summary, title FROM main.heartbeat_runs"
                  " WHERE thread_id = ?1 AND status <> 'running' AND finished_at IS NOT NULL"
                  " ORDER BY finished_at DESC, rowid DESC"
                  " LIMIT " G_STRINGIFY (HB_CONTEXT_OWN_ACTIONS),
                  add_own_action, error) ||
-      !each_row (self, ctx, contradiction_marks, set_contradiction_marks, error) ||
-      !each_row (self, ctx, memory_marks, set_memory_marks, error) ||
+      !each_row (self, ctx, sql[HB_CONTEXT_SQL_CONTRADICTION_MARKS], set_contradiction_marks,
+                 error) ||
+      !each_row (self, ctx, sql[HB_CONTEXT_SQL_MEMORY_MARKS], set_memory_marks, error) ||
       !each_row (self, ctx,
                  "SELECT (SELECT COALESCE(MAX(id), 0) FROM main.recent_queries WHERE thread_id = ?1),"
                  " (SELECT COALESCE(MAX(id), 0) FROM main.molt_posts),"
@@ -212,22 +221,32 @@ load_context_txn (HbStore *self, gpointer data, GError **error)
 }
 
 static void
-load_context_job (HbStore *self, GTask *task, gpointer data)
+context_data_free (gpointer p)
 {
-  ContextData d = { data, NULL };
-  GError *error = NULL;
+  ContextData *d = p;
 
-  if (!hb_db_transact (self, FALSE, load_context_txn, &d, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, d.ctx, (GDestroyNotify) hb_context_free);
+  g_free (d->thread_id);
+  g_clear_pointer (&d->ctx, hb_context_free);
+  g_free (d);
 }
+
+static void
+return_context (GTask *task, gpointer data)
+{
+  ContextData *d = data;
+
+  g_task_return_pointer (task, g_steal_pointer (&d->ctx), (GDestroyNotify) hb_context_free);
+}
+
+/* A read, but one that may share the transaction of the writes queued before it. */
+static const HbWriteJob load_context_job = { load_context_txn, return_context, TRUE };
 
 void
 hb_store_load_context_async (HbStore *self, const char *thread_id, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
   GError *error = NULL;
+  ContextData *d;
 
   g_return_if_fail (HB_IS_STORE (self));
   if (!hb_store_check_thread_id (thread_id, &error))
@@ -235,8 +254,10 @@ hb_store_load_context_async (HbStore *self, const char *thread_id, GCancellable 
       g_task_report_error (self, callback, user_data, hb_store_load_context_async, error);
       return;
     }
-  hb_store_submit (self, load_context_job, g_strdup (thread_id), g_free, cancellable, callback,
-                   user_data, hb_store_load_context_async);
+  d = g_new0 (ContextData, 1);
+  d->thread_id = g_strdup (thread_id);
+  hb_store_submit_write (self, &load_context_job, d, context_data_free, cancellable, callback,
+                         user_data, hb_store_load_context_async);
 }
 
 HbContext *

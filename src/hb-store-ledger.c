@@ -12,16 +12,20 @@
   " FROM main." table " " alias " JOIN main.heartbeat_runs r ON r.run_id = " alias \
   ".heartbeat_run_id WHERE r.thread_id = ?1"
 
-gboolean
-hb_store_budget_facts (HbStore *self, const char *thread_id, double since_s, double *last_post,
-                       double *last_comment, gint64 *comments_since, GError **error)
+static gboolean
+last_post_at (HbStore *self, const char *thread_id, double *out, GError **error)
+{
+  return hb_db_scalar (self, out, error, "SELECT MAX(p.created_at)" THREAD_LEDGER ("molt_posts", "p"),
+                       "t", thread_id);
+}
+
+static gboolean
+comment_facts (HbStore *self, const char *thread_id, double since_s, double *last_comment,
+               gint64 *comments_since, GError **error)
 {
   double n = 0;
 
-  if (!hb_db_scalar (self, last_post, error,
-                     "SELECT MAX(p.created_at)" THREAD_LEDGER ("molt_posts", "p"),
-                     "t", thread_id) ||
-      !hb_db_scalar (self, last_comment, error,
+  if (!hb_db_scalar (self, last_comment, error,
                      "SELECT MAX(c.created_at)" THREAD_LEDGER ("molt_comments", "c"),
                      "t", thread_id) ||
       !hb_db_scalar (self, &n, error,
@@ -30,6 +34,14 @@ hb_store_budget_facts (HbStore *self, const char *thread_id, double since_s, dou
     return FALSE;
   *comments_since = (gint64) n;
   return TRUE;
+}
+
+gboolean
+hb_store_budget_facts (HbStore *self, const char *thread_id, double since_s, double *last_post,
+                       double *last_comment, gint64 *comments_since, GError **error)
+{
+  return last_post_at (self, thread_id, last_post, error) &&
+         comment_facts (self, thread_id, since_s, last_comment, comments_since, error);
 }
 
 /* Why the store refuses @dec for this thread now (a reason code and a message), or NULL. */
@@ -66,8 +78,12 @@ check_decision (HbStore *self, const HbDecision *dec, const HbBudgets *b, const 
           return TRUE;
         }
     }
-  if (!hb_store_budget_facts (self, thread_id, now - DAY_S, &last_post, &last_comment,
-                              &comments_day, error))
+  /* Each action looks only at its own budgets' facts: a post never at the comments. */
+  if (dec->action == HB_ACTION_POST && b->post_interval_s > 0 &&
+      !last_post_at (self, thread_id, &last_post, error))
+    return FALSE;
+  if (dec->action == HB_ACTION_COMMENT && (b->comment_interval_s > 0 || b->comments_per_day > 0) &&
+      !comment_facts (self, thread_id, now - DAY_S, &last_comment, &comments_day, error))
     return FALSE;
 
   if (dec->action == HB_ACTION_POST)

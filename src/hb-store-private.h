@@ -9,9 +9,19 @@
 G_BEGIN_DECLS
 
 /* Statements come from the store's cache (hb_db_prepare): letting go of one resets it for its
- * next use; the cache finalizes them all before the connection closes. */
+ * next use (which binds all its parameters again, see hb_db_bindv()); the cache finalizes them
+ * all before the connection closes. */
 void hb_db_release (sqlite3_stmt *stmt);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, hb_db_release)
+
+/* Context statements that name the attached schemas (hb-store-context.c). */
+enum {
+  HB_CONTEXT_SQL_CONTRADICTIONS,
+  HB_CONTEXT_SQL_CONTRADICTION_MARKS,
+  HB_CONTEXT_SQL_MEMORIES,
+  HB_CONTEXT_SQL_MEMORY_MARKS,
+  HB_CONTEXT_SQL_COUNT
+};
 
 struct _HbStore
 {
@@ -22,15 +32,19 @@ struct _HbStore
   const char *memory_schema;   /* "memory" when attached, else "main" */
 
   GThreadPool *pool;           /* one exclusive thread: the connection's owner */
+  GMutex queue_lock;
+  GQueue queue;                /* jobs waiting for the worker (HbJob, see hb-store.c) */
   gboolean closed;             /* caller's thread */
   gint fault;                  /* HbStoreFault, atomic: set by tests from any thread */
 
   /* Worker thread only. */
   sqlite3 *db;
-  GHashTable *stmts;           /* SQL text -> prepared statement */
+  GHashTable *stmts;           /* SQL text -> prepared statement (owns both) */
+  GHashTable *stmts_by_address;/* address of an SQL text last prepared -> its statement */
   guint busy_attempts;         /* retries used by the current job (busy handler + transactions) */
   gboolean read_only;
   gboolean memories_have_slot; /* our memories schema (slot, value) rather than CRT's text only */
+  char *context_sql[HB_CONTEXT_SQL_COUNT];   /* built at the first context read */
 };
 
 /* A job runs on the worker and returns its result through @task. */
@@ -40,6 +54,40 @@ typedef void (*HbStoreJobFunc) (HbStore *self, GTask *task, gpointer data);
 void hb_store_submit (HbStore *self, HbStoreJobFunc func, gpointer data, GDestroyNotify data_free,
                       GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data,
                       gpointer source_tag);
+
+/* Write jobs queued one after the other share one transaction, each in its own savepoint: see
+ * run_writes(). At most this many, so that the first one does not wait long. */
+#define HB_STORE_BATCH_MAX 32
+
+typedef gboolean (*HbTxnFunc) (HbStore *self, gpointer data, GError **error);
+
+typedef struct {
+  /* The job's writes, inside a write transaction (and a savepoint when it shares it). It may run
+   * again after a retry: it must rebuild its outputs. */
+  HbTxnFunc txn;
+  /* After the COMMIT: return the job's result through @task. */
+  void (*succeed) (GTask *task, gpointer data);
+  /* A read: it joins the writes queued before it (it would have waited for them anyway) but
+   * never starts a write transaction; alone it runs in a read transaction. */
+  gboolean reads_only;
+} HbWriteJob;
+
+/* HbWriteJob.succeed for the jobs that return only TRUE. */
+void hb_store_return_true (GTask *task, gpointer data);
+
+/* Queue a write job; @write is static. */
+void hb_store_submit_write (HbStore *self, const HbWriteJob *write, gpointer data,
+                            GDestroyNotify data_free, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data,
+                            gpointer source_tag);
+
+/* A queued job: exactly one of @func and @write. */
+typedef struct {
+  HbStoreJobFunc func;
+  const HbWriteJob *write;
+  GTask *task;
+} HbJob;
+
 
 /* Validate a thread id given by a caller (any thread). */
 gboolean hb_store_check_thread_id (const char *thread_id, GError **error);
@@ -61,7 +109,8 @@ sqlite3_stmt *hb_db_prepare (HbStore *self, const char *sql, GError **error);
 /* SQLITE_ROW, SQLITE_DONE, or -1 with @error set. */
 int hb_db_step (HbStore *self, sqlite3_stmt *stmt, GError **error);
 
-/* Bind parameters 1.. from @fmt: 't' text (NULL binds NULL), 'd' double, 'i' gint64,
+/* Bind parameters 1.. from @fmt, and NULL to those after it: 't' text (NULL binds NULL), 's' text the caller keeps alive
+ * until it releases the statement (not copied), 'd' double, 'i' gint64,
  * 'T' time in microseconds (0 binds NULL), 'I' id (negative binds NULL). */
 void hb_db_bindv (sqlite3_stmt *stmt, const char *fmt, va_list ap);
 void hb_db_bind (sqlite3_stmt *stmt, const char *fmt, ...);
@@ -72,6 +121,9 @@ gboolean hb_db_run (HbStore *self, GError **error, const char *sql, const char *
 gboolean hb_db_scalar (HbStore *self, double *out, GError **error, const char *sql,
                        const char *fmt, ...);
 
+/* g_utf8_validate_len (@s, @len, NULL), faster on ASCII. */
+gboolean hb_utf8_valid (const char *s, gsize len);
+
 /* Column readers: text is always valid UTF-8 and never NULL ("" for NULL). */
 char *hb_db_column_text (sqlite3_stmt *stmt, int col);
 gint64 hb_db_column_time (sqlite3_stmt *stmt, int col);   /* NULL: 0 */
@@ -79,10 +131,21 @@ gint64 hb_db_column_id (sqlite3_stmt *stmt, int col);     /* NULL: -1 */
 
 void hb_db_install_busy_handler (HbStore *self);
 
+/* The VFS the store opens its files with (the default one, gathering WAL appends), or NULL for
+ * the default one if it could not be registered. The first call also turns SQLite's memory
+ * statistics off for the process, if SQLite is not initialized yet. */
+const char *hb_db_vfs_name (void);
+
 /* Run @fn inside BEGIN IMMEDIATE (write) or BEGIN (read) ... COMMIT; roll back on failure and
  * retry the whole transaction with backoff while the failure is HB_ERROR_BUSY and tries remain.
  * @fn must be safe to run again (it rebuilds its outputs). */
-typedef gboolean (*HbTxnFunc) (HbStore *self, gpointer data, GError **error);
+/* BEGIN, COMMIT, SAVEPOINT and the like, as cached statements. */
+gboolean hb_db_control (HbStore *self, const char *sql, GError **error);
+/* Roll back the open transaction, if a failure did not already. */
+void hb_db_roll_back (HbStore *self);
+/* Wait before the next try at a locked database; FALSE when the tries are used up. */
+gboolean hb_db_busy_backoff (HbStore *self);
+
 gboolean hb_db_transact (HbStore *self, gboolean write, HbTxnFunc fn, gpointer data,
                          GError **error);
 

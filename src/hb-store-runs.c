@@ -2,6 +2,8 @@
  * transaction as its record, see hb-store-ledger.c), recovery and history. */
 #include "config.h"
 
+#include <string.h>
+
 #include "hb-error.h"
 #include "hb-store-private.h"
 
@@ -15,27 +17,25 @@ static const char *const run_columns[] = {
   "load_duration_ns", "eval_duration_ns", "llm_wall_us", "dry_run", "notify", "fingerprint",
 };
 
-#define RUN_BIND_FMT "ttTTTtttttttItttIttttttIIIIIIiit"
+/* The texts are not copied: write_run() releases the statement before they go. */
+#define RUN_BIND_FMT "ssTTTsssssssIsssIssssssIIIIIIiis"
 G_STATIC_ASSERT (sizeof (RUN_BIND_FMT) - 1 == G_N_ELEMENTS (run_columns));
 
-static char *
-run_column_list (void)
+static void
+append_column_list (GString *s)
 {
-  g_autoptr(GString) s = g_string_new (NULL);
-
   for (guint i = 0; i < G_N_ELEMENTS (run_columns); i++)
     g_string_append_printf (s, "%s%s", i > 0 ? ", " : "", run_columns[i]);
-  return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
 /* INSERT of every column; with @upsert, a row already there (begun) is overwritten. */
 static char *
-run_insert_sql (gboolean upsert)
+build_insert_sql (gboolean upsert)
 {
   g_autoptr(GString) s = g_string_new ("INSERT INTO main.heartbeat_runs (");
-  g_autofree char *cols = run_column_list ();
 
-  g_string_append_printf (s, "%s) VALUES (", cols);
+  append_column_list (s);
+  g_string_append (s, ") VALUES (");
   for (guint i = 0; i < G_N_ELEMENTS (run_columns); i++)
     g_string_append_printf (s, "%s?%u", i > 0 ? ", " : "", i + 1);
   g_string_append (s, ")");
@@ -50,13 +50,53 @@ run_insert_sql (gboolean upsert)
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
-static gboolean
-write_run (HbStore *self, const HbRunResult *r, const char *fingerprint, gboolean upsert,
-           GError **error)
+static char *
+build_select_sql (const char *where)
 {
-  g_autofree char *sql = run_insert_sql (upsert);
-  g_autofree char *actions = hb_run_result_actions_json (r);
-  g_autoptr(sqlite3_stmt) stmt = hb_db_prepare (self, sql, error);
+  g_autoptr(GString) s = g_string_new ("SELECT ");
+
+  append_column_list (s);
+  g_string_append_printf (s, " FROM main.heartbeat_runs %s", where);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* The statements' texts never change: build them once for the process, so that every run
+ * neither formats them nor (see hb_db_prepare) hashes a new copy. */
+typedef enum {
+  RUN_SQL_INSERT,
+  RUN_SQL_UPSERT,
+  RUN_SQL_SELECT_ONE,
+  RUN_SQL_SELECT_HISTORY,
+  RUN_SQL_COUNT
+} RunSql;
+
+static const char *
+run_sql (RunSql which)
+{
+  static const char *texts[RUN_SQL_COUNT];
+  static gsize built = 0;
+
+  if (g_once_init_enter (&built))
+    {
+      texts[RUN_SQL_INSERT] = build_insert_sql (FALSE);
+      texts[RUN_SQL_UPSERT] = build_insert_sql (TRUE);
+      texts[RUN_SQL_SELECT_ONE] = build_select_sql ("WHERE run_id = ?1");
+      texts[RUN_SQL_SELECT_HISTORY] =
+        build_select_sql ("WHERE thread_id = ?1"
+                          " ORDER BY COALESCE(started_at, finished_at, 0) DESC, rowid DESC"
+                          " LIMIT ?2");
+      g_once_init_leave (&built, 1);
+    }
+  return texts[which];
+}
+
+/* @actions is hb_run_result_actions_json (r), which the caller needs as well. */
+static gboolean
+write_run (HbStore *self, const HbRunResult *r, const char *actions, const char *fingerprint,
+           gboolean upsert, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = hb_db_prepare (self, run_sql (upsert ? RUN_SQL_UPSERT
+                                                                      : RUN_SQL_INSERT), error);
 
   if (stmt == NULL)
     return FALSE;
@@ -109,13 +149,11 @@ read_run (sqlite3_stmt *stmt)
   return r;
 }
 
-/* Runs matching @where (bound with @fmt), in the order @where gives. */
+/* Runs of the SELECT @which (bound with @fmt), in the order it gives. */
 static GPtrArray *
-query_runs (HbStore *self, const char *where, GError **error, const char *fmt, ...)
+query_runs (HbStore *self, RunSql which, GError **error, const char *fmt, ...)
 {
-  g_autofree char *cols = run_column_list ();
-  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM main.heartbeat_runs %s", cols, where);
-  g_autoptr(sqlite3_stmt) stmt = hb_db_prepare (self, sql, error);
+  g_autoptr(sqlite3_stmt) stmt = hb_db_prepare (self, run_sql (which), error);
   g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) hb_run_result_free);
   va_list ap;
   int rc;
@@ -130,6 +168,69 @@ query_runs (HbStore *self, const char *where, GError **error, const char *fmt, .
   if (rc < 0)
     return NULL;
   return g_steal_pointer (&runs);
+}
+
+/* A text as read_run() would read it back: valid UTF-8, "" for NULL. */
+static void
+as_read_text (char **field)
+{
+  if (*field == NULL)
+    *field = g_strdup ("");
+  else if (!hb_utf8_valid (*field, strlen (*field)))
+    {
+      char *valid = g_utf8_make_valid (*field, -1);
+
+      g_free (*field);
+      *field = valid;
+    }
+}
+
+static gint64
+as_read_time (gint64 us)
+{
+  return us == 0 ? 0 : hb_s_to_us (hb_us_to_s (us));
+}
+
+static gint64
+as_read_id (gint64 id)
+{
+  return id < 0 ? -1 : id;
+}
+
+/* Turn @r, just written by write_run() with its upsert, into what read_run() would return for
+ * its row, without reading the row back: the conversions the columns make applied in memory.
+ * @thread_id is the row's thread (an upsert keeps the one the row had). */
+static void
+as_read_back (HbRunResult *r, char *thread_id)
+{
+  char **strings[] = {
+    &r->run_id, &r->reason, &r->action, &r->summary, &r->reasoning, &r->title, &r->content,
+    &r->vote_direction, &r->ledger_table, &r->error, &r->model, &r->options_json, &r->prompt,
+    &r->prompt_sha256, &r->raw_response,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    as_read_text (strings[i]);
+  g_free (r->thread_id);
+  r->thread_id = thread_id;
+  as_read_text (&r->thread_id);
+  r->scheduled_for = as_read_time (r->scheduled_for);
+  r->started_at = as_read_time (r->started_at);
+  r->finished_at = as_read_time (r->finished_at);
+  if (!hb_run_status_from_string (hb_run_status_to_string (r->status), &r->status))
+    r->status = HB_RUN_STATUS_FAILED;
+  r->post_id = as_read_id (r->post_id);
+  r->ledger_id = as_read_id (r->ledger_id);
+  r->prompt_tokens = as_read_id (r->prompt_tokens);
+  r->eval_tokens = as_read_id (r->eval_tokens);
+  r->total_duration_ns = as_read_id (r->total_duration_ns);
+  r->load_duration_ns = as_read_id (r->load_duration_ns);
+  r->eval_duration_ns = as_read_id (r->eval_duration_ns);
+  r->llm_wall_us = as_read_id (r->llm_wall_us);
+  r->dry_run = r->dry_run != FALSE;
+  r->notify = r->notify != FALSE;
+  /* read_run() leaves the fingerprint out. */
+  hb_run_result_set_string (&r->fingerprint, NULL);
 }
 
 gboolean
@@ -148,15 +249,16 @@ hb_store_runs_recover (HbStore *self, GError **error)
 static gboolean
 begin_run_txn (HbStore *self, gpointer data, GError **error)
 {
+  const HbRunResult *r = data;
+  g_autofree char *actions = NULL;
+
+  /* A run begins without a decision: its actions are the empty array, known without JSON. */
+  actions = r->action[0] == '\0' ? g_strdup ("[]") : hb_run_result_actions_json (r);
   /* A plain INSERT: a duplicate run_id fails the PRIMARY KEY. */
-  return write_run (self, data, NULL, FALSE, error);
+  return write_run (self, r, actions, NULL, FALSE, error);
 }
 
-static void
-begin_run_job (HbStore *self, GTask *task, gpointer data)
-{
-  hb_db_return_txn (self, task, TRUE, begin_run_txn, data);
-}
+static const HbWriteJob begin_run_job = { begin_run_txn, hb_store_return_true };
 
 void
 hb_store_begin_run_async (HbStore *self, const HbRunResult *run, GCancellable *cancellable,
@@ -176,8 +278,8 @@ hb_store_begin_run_async (HbStore *self, const HbRunResult *run, GCancellable *c
   r = hb_run_result_copy (run);
   r->status = HB_RUN_STATUS_RUNNING;
   r->finished_at = 0;
-  hb_store_submit (self, begin_run_job, r, (GDestroyNotify) hb_run_result_free, cancellable,
-                   callback, user_data, hb_store_begin_run_async);
+  hb_store_submit_write (self, &begin_run_job, r, (GDestroyNotify) hb_run_result_free,
+                         cancellable, callback, user_data, hb_store_begin_run_async);
 }
 
 gboolean
@@ -210,24 +312,55 @@ finish_data_free (gpointer p)
   g_free (d);
 }
 
+/* The stored row's status (*running) and thread (*thread_id), or FALSE in *found. */
+static gboolean
+run_state (HbStore *self, const char *run_id, gboolean *found, gboolean *running,
+           char **thread_id, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt =
+    hb_db_prepare (self, "SELECT status, thread_id FROM main.heartbeat_runs WHERE run_id = ?1",
+                   error);
+  g_autofree char *status = NULL;
+  HbRunStatus st;
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  hb_db_bind (stmt, "t", run_id);
+  rc = hb_db_step (self, stmt, error);
+  if (rc < 0)
+    return FALSE;
+  *found = rc == SQLITE_ROW;
+  if (!*found)
+    return TRUE;
+  /* As read_run() sees it: a status this version does not know counts as finished. */
+  status = hb_db_column_text (stmt, 0);
+  *running = hb_run_status_from_string (status, &st) && st == HB_RUN_STATUS_RUNNING;
+  *thread_id = hb_db_column_text (stmt, 1);
+  return TRUE;
+}
+
 static gboolean
 finish_run_txn (HbStore *self, gpointer data, GError **error)
 {
   FinishData *d = data;
-  g_autoptr(GPtrArray) existing = NULL;
   g_autoptr(HbRunResult) r = NULL;
   g_autofree char *actions = NULL;
+  g_autofree char *row_thread = NULL;
+  gboolean found = FALSE, running = FALSE;
   double now = hb_us_to_s (g_get_real_time ());
-  const char *where = "WHERE run_id = ?1";
 
   g_clear_pointer (&d->stored, hb_run_result_free);
-  existing = query_runs (self, where, error, "t", d->run->run_id);
-  if (existing == NULL)
+  if (!run_state (self, d->run->run_id, &found, &running, &row_thread, error))
     return FALSE;
-  if (existing->len > 0 &&
-      ((HbRunResult *) existing->pdata[0])->status != HB_RUN_STATUS_RUNNING)
+  if (found && !running)
     {
       /* Finished before (a retry after a lost reply, say): report it, write nothing. */
+      g_autoptr(GPtrArray) existing = query_runs (self, RUN_SQL_SELECT_ONE, error, "t",
+                                                  d->run->run_id);
+
+      if (existing == NULL)
+        return FALSE;
       d->stored = g_ptr_array_steal_index (existing, 0);
       return TRUE;
     }
@@ -261,7 +394,7 @@ finish_run_txn (HbStore *self, gpointer data, GError **error)
     }
 
   actions = hb_run_result_actions_json (r);
-  if (!write_run (self, r, d->fingerprint, TRUE, error) ||
+  if (!write_run (self, r, actions, d->fingerprint, TRUE, error) ||
       !hb_db_run (self, error,
                   "INSERT OR IGNORE INTO main.thread_sessions (thread_id, first_created, last_active)"
                   " VALUES (?1, ?2, ?2)", "td", r->thread_id, now) ||
@@ -277,25 +410,21 @@ finish_run_txn (HbStore *self, gpointer data, GError **error)
                   (gint64) hb_run_status_is_success (r->status)))
     return FALSE;
 
-  g_clear_pointer (&existing, g_ptr_array_unref);
-  existing = query_runs (self, where, error, "t", r->run_id);
-  if (existing == NULL)
-    return FALSE;
-  d->stored = g_ptr_array_steal_index (existing, 0);
+  /* The result is the row as stored, built from what was just written. */
+  as_read_back (r, found ? g_steal_pointer (&row_thread) : g_strdup (r->thread_id));
+  d->stored = g_steal_pointer (&r);
   return TRUE;
 }
 
 static void
-finish_run_job (HbStore *self, GTask *task, gpointer data)
+return_stored (GTask *task, gpointer data)
 {
   FinishData *d = data;
-  GError *error = NULL;
 
-  if (!hb_db_transact (self, TRUE, finish_run_txn, d, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, g_steal_pointer (&d->stored), (GDestroyNotify) hb_run_result_free);
+  g_task_return_pointer (task, g_steal_pointer (&d->stored), (GDestroyNotify) hb_run_result_free);
 }
+
+static const HbWriteJob finish_run_job = { finish_run_txn, return_stored };
 
 void
 hb_store_finish_run_async (HbStore *self, const HbRunResult *run, const HbDecision *decision,
@@ -333,8 +462,8 @@ hb_store_finish_run_async (HbStore *self, const HbRunResult *run, const HbDecisi
   if (budgets != NULL)
     d->budgets = *budgets;
   d->fingerprint = g_strdup (fingerprint);
-  hb_store_submit (self, finish_run_job, d, finish_data_free, cancellable, callback, user_data,
-                   hb_store_finish_run_async);
+  hb_store_submit_write (self, &finish_run_job, d, finish_data_free, cancellable, callback,
+                         user_data, hb_store_finish_run_async);
 }
 
 HbRunResult *
@@ -368,10 +497,8 @@ history_txn (HbStore *self, gpointer data, GError **error)
   double total = 0;
 
   g_clear_pointer (&d->runs, g_ptr_array_unref);
-  d->runs = query_runs (self,
-                        "WHERE thread_id = ?1"
-                        " ORDER BY COALESCE(started_at, finished_at, 0) DESC, rowid DESC LIMIT ?2",
-                        error, "ti", d->thread_id, (gint64) d->limit);
+  d->runs = query_runs (self, RUN_SQL_SELECT_HISTORY, error, "ti", d->thread_id,
+                        (gint64) d->limit);
   if (d->runs == NULL ||
       !hb_db_scalar (self, &total, error,
                      "SELECT COUNT(*) FROM main.heartbeat_runs WHERE thread_id = ?1",

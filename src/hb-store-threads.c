@@ -306,11 +306,7 @@ save_next_due_txn (HbStore *self, gpointer data, GError **error)
   return TRUE;
 }
 
-static void
-save_next_due_job (HbStore *self, GTask *task, gpointer data)
-{
-  hb_db_return_txn (self, task, TRUE, save_next_due_txn, data);
-}
+static const HbWriteJob save_next_due_job = { save_next_due_txn, hb_store_return_true };
 
 void
 hb_store_save_next_due_async (HbStore *self, const char *const *thread_ids, const gint64 *due,
@@ -338,8 +334,8 @@ hb_store_save_next_due_async (HbStore *self, const char *const *thread_ids, cons
   for (guint i = 0; i < n; i++)
     d->thread_ids[i] = g_strdup (thread_ids[i]);
   d->due = n > 0 ? g_memdup2 (due, n * sizeof *due) : NULL;
-  hb_store_submit (self, save_next_due_job, d, next_due_data_free, cancellable, callback,
-                   user_data, hb_store_save_next_due_async);
+  hb_store_submit_write (self, &save_next_due_job, d, next_due_data_free, cancellable, callback,
+                         user_data, hb_store_save_next_due_async);
 }
 
 gboolean

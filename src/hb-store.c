@@ -3,7 +3,8 @@
  * One exclusive GThreadPool thread owns the connection; every call is a GTask queued to it and
  * returned in the caller's thread-default context. Opening and closing are jobs too (waited for on
  * a private main context), so no SQLite call ever runs on another thread and lock waits (the busy
- * handler's backoff sleeps) never happen on the main loop.
+ * handler's backoff sleeps) never happen on the main loop. Write jobs queued together share one
+ * transaction (group commit, run_writes()).
  */
 #include "config.h"
 
@@ -18,34 +19,171 @@ G_DEFINE_TYPE (HbStore, hb_store, G_TYPE_OBJECT)
  * its own thread. */
 static GPrivate in_worker;
 
-typedef struct {
-  HbStoreJobFunc func;
-  GTask *task;
-} HbJob;
+/* The queued jobs (HbJob, oldest first) live in self->queue, not in the pool: the pool's items
+ * only wake the worker, which takes the oldest job, and with it the write jobs (and reads)
+ * queued right after it (group commit, see run_writes()). A job taken that way leaves its
+ * wake-up behind, which then finds nothing or a later job; each wake-up holds a reference to the
+ * store so that none outlives it. */
+static guint
+take_jobs (HbStore *self, HbJob **jobs)
+{
+  guint n = 0;
+
+  g_mutex_lock (&self->queue_lock);
+  jobs[n] = g_queue_pop_head (&self->queue);
+  if (jobs[n] != NULL)
+    n++;
+  while (n > 0 && n < HB_STORE_BATCH_MAX && jobs[0]->write != NULL &&
+         !jobs[0]->write->reads_only && g_queue_peek_head (&self->queue) != NULL &&
+         ((HbJob *) g_queue_peek_head (&self->queue))->write != NULL)
+    jobs[n++] = g_queue_pop_head (&self->queue);
+  g_mutex_unlock (&self->queue_lock);
+  return n;
+}
+
+typedef enum {
+  WRITES_COMMITTED,
+  WRITES_AGAIN,     /* a job failed and took the transaction with it: the others once more */
+  WRITES_FAILED,    /* the transaction itself failed (@error) */
+} WritesOutcome;
+
+/* One attempt at the jobs still @pending, in one transaction. A job that fails gets its error in
+ * @errors and is no longer pending. */
+static WritesOutcome
+try_writes (HbStore *self, HbJob **jobs, guint n, gboolean *pending, GError **errors,
+            GError **error)
+{
+  guint left = 0;
+  gboolean shared;
+
+  for (guint i = 0; i < n; i++)
+    left += pending[i] ? 1 : 0;
+  /* A job alone needs no savepoint: the whole transaction is its own. A read alone needs no
+   * write lock either. */
+  shared = left > 1;
+  if (!hb_db_control (self, n == 1 && jobs[0]->write->reads_only ? "BEGIN" : "BEGIN IMMEDIATE", error))
+    return WRITES_FAILED;
+  for (guint i = 0; i < n; i++)
+    {
+      GError *local = NULL;
+
+      if (!pending[i])
+        continue;
+      if (shared && !hb_db_control (self, "SAVEPOINT hb_job", error))
+        return WRITES_FAILED;
+      if (jobs[i]->write->txn (self, g_task_get_task_data (jobs[i]->task), &local))
+        {
+          if (shared && !hb_db_control (self, "RELEASE hb_job", error))
+            return WRITES_FAILED;
+          continue;
+        }
+      /* Waiting for the lock is the whole transaction's business: retried as a whole. */
+      if (g_error_matches (local, HB_ERROR, HB_ERROR_BUSY))
+        {
+          g_propagate_error (error, local);
+          return WRITES_FAILED;
+        }
+      pending[i] = FALSE;
+      errors[i] = local;
+      if (!shared || sqlite3_get_autocommit (self->db) ||
+          !hb_db_control (self, "ROLLBACK TO hb_job", NULL) || !hb_db_control (self, "RELEASE hb_job", NULL))
+        return WRITES_AGAIN;
+    }
+  return hb_db_control (self, "COMMIT", error) ? WRITES_COMMITTED : WRITES_FAILED;
+}
+
+/* Group commit: every transaction costs a BEGIN and a COMMIT and appends each page it touched to
+ * the WAL, so the write jobs queued together (the begin and finish of several runs) share one,
+ * which writes a page they all touched once. Each job runs in its own savepoint: one that fails
+ * takes back only its own writes and reports its own error. The tasks are returned only after the
+ * COMMIT, so no caller hears of a write that a failed COMMIT then lost. */
+static void
+run_writes (HbStore *self, HbJob **jobs, guint n)
+{
+  GError *errors[HB_STORE_BATCH_MAX] = { NULL };
+  gboolean pending[HB_STORE_BATCH_MAX] = { FALSE };
+  g_autoptr(GError) failure = NULL;
+  WritesOutcome outcome = WRITES_AGAIN;
+  gboolean any = FALSE;
+
+  g_assert (n <= HB_STORE_BATCH_MAX);
+  for (guint i = 0; i < n; i++)
+    {
+      /* A cancelled job is returned now: it writes nothing. */
+      pending[i] = !g_task_return_error_if_cancelled (jobs[i]->task);
+      any |= pending[i];
+    }
+  while (outcome == WRITES_AGAIN && any)
+    {
+      g_clear_error (&failure);
+      outcome = try_writes (self, jobs, n, pending, errors, &failure);
+      if (outcome != WRITES_COMMITTED)
+        hb_db_roll_back (self);
+      /* BUSY_SNAPSHOT and lock upgrades fail without calling the busy handler: retry it all. */
+      if (outcome == WRITES_FAILED && g_error_matches (failure, HB_ERROR, HB_ERROR_BUSY) &&
+          hb_db_busy_backoff (self))
+        outcome = WRITES_AGAIN;
+      any = FALSE;
+      for (guint i = 0; i < n; i++)
+        any |= pending[i];
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      GTask *task = jobs[i]->task;
+      gpointer data = g_task_get_task_data (task);
+
+      if (pending[i] && outcome == WRITES_FAILED)
+        {
+          /* A read that shared the failed transaction saw writes that are not there: it runs
+           * again on its own, as it would have after those writes failed. */
+          if (n > 1 && jobs[i]->write->reads_only)
+            pending[i] = hb_db_transact (self, FALSE, jobs[i]->write->txn, data, &errors[i]);
+          else
+            {
+              pending[i] = FALSE;
+              errors[i] = g_error_copy (failure);
+            }
+        }
+      if (errors[i] != NULL)
+        g_task_return_error (task, errors[i]);
+      else if (pending[i])
+        jobs[i]->write->succeed (task, data);
+    }
+}
 
 static void
 worker_func (gpointer item, gpointer pool_data)
 {
-  HbJob *job = item;
   HbStore *self = pool_data;
+  HbJob *jobs[HB_STORE_BATCH_MAX];
+  guint n;
 
   g_private_set (&in_worker, GINT_TO_POINTER (1));
   self->busy_attempts = 0;
-  if (!g_task_return_error_if_cancelled (job->task))
-    job->func (self, job->task, g_task_get_task_data (job->task));
-  g_object_unref (job->task);
-  g_free (job);
+  n = take_jobs (self, jobs);
+  if (n > 0 && jobs[0]->write != NULL)
+    run_writes (self, jobs, n);
+  else if (n > 0 && !g_task_return_error_if_cancelled (jobs[0]->task))
+    jobs[0]->func (self, jobs[0]->task, g_task_get_task_data (jobs[0]->task));
+  for (guint i = 0; i < n; i++)
+    {
+      g_object_unref (jobs[i]->task);
+      g_free (jobs[i]);
+    }
+  g_object_unref (item);
   g_private_set (&in_worker, NULL);
 }
 
-void
-hb_store_submit (HbStore *self, HbStoreJobFunc func, gpointer data, GDestroyNotify data_free,
-                 GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data,
-                 gpointer source_tag)
+static void
+submit_job (HbStore *self, HbStoreJobFunc func, const HbWriteJob *write, gpointer data,
+            GDestroyNotify data_free, GCancellable *cancellable, GAsyncReadyCallback callback,
+            gpointer user_data, gpointer source_tag)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(GError) error = NULL;
   HbJob *job;
+  gboolean unqueued;
 
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, data, data_free);
@@ -56,14 +194,47 @@ hb_store_submit (HbStore *self, HbStoreJobFunc func, gpointer data, GDestroyNoti
     }
   job = g_new0 (HbJob, 1);
   job->func = func;
+  job->write = write;
   job->task = g_steal_pointer (&task);
-  if (!g_thread_pool_push (self->pool, job, &error))
-    {
-      g_task_return_new_error (job->task, HB_ERROR, HB_ERROR_DB,
-                               "Could not queue database work: %s", error->message);
-      g_object_unref (job->task);
-      g_free (job);
-    }
+  g_mutex_lock (&self->queue_lock);
+  g_queue_push_tail (&self->queue, job);
+  g_mutex_unlock (&self->queue_lock);
+  if (g_thread_pool_push (self->pool, g_object_ref (self), &error))
+    return;
+
+  g_object_unref (self);
+  /* Unless the worker took it already (with an earlier wake-up), the job will not run. */
+  g_mutex_lock (&self->queue_lock);
+  unqueued = g_queue_remove (&self->queue, job);
+  g_mutex_unlock (&self->queue_lock);
+  if (!unqueued)
+    return;
+  g_task_return_new_error (job->task, HB_ERROR, HB_ERROR_DB,
+                           "Could not queue database work: %s", error->message);
+  g_object_unref (job->task);
+  g_free (job);
+}
+
+void
+hb_store_return_true (GTask *task, gpointer data)
+{
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+hb_store_submit (HbStore *self, HbStoreJobFunc func, gpointer data, GDestroyNotify data_free,
+                 GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data,
+                 gpointer source_tag)
+{
+  submit_job (self, func, NULL, data, data_free, cancellable, callback, user_data, source_tag);
+}
+
+void
+hb_store_submit_write (HbStore *self, const HbWriteJob *write, gpointer data,
+                       GDestroyNotify data_free, GCancellable *cancellable,
+                       GAsyncReadyCallback callback, gpointer user_data, gpointer source_tag)
+{
+  submit_job (self, NULL, write, data, data_free, cancellable, callback, user_data, source_tag);
 }
 
 static void
@@ -110,6 +281,7 @@ close_db (HbStore *self)
   if (self->db == NULL)
     return;
   /* The cached statements go first, so this cannot be SQLITE_BUSY. */
+  g_clear_pointer (&self->stmts_by_address, g_hash_table_destroy);
   g_clear_pointer (&self->stmts, g_hash_table_destroy);
   if (sqlite3_close (self->db) != SQLITE_OK)
     g_warning ("closing %s: %s", self->path, sqlite3_errmsg (self->db));
@@ -160,6 +332,9 @@ hb_store_finalize (GObject *object)
   HbStore *self = HB_STORE (object);
 
   g_free (self->path);
+  g_mutex_clear (&self->queue_lock);
+  for (guint i = 0; i < G_N_ELEMENTS (self->context_sql); i++)
+    g_free (self->context_sql[i]);
   G_OBJECT_CLASS (hb_store_parent_class)->finalize (object);
 }
 
@@ -173,6 +348,8 @@ hb_store_class_init (HbStoreClass *klass)
 static void
 hb_store_init (HbStore *self)
 {
+  g_mutex_init (&self->queue_lock);
+  g_queue_init (&self->queue);
   self->ledger_schema = "main";
   self->memory_schema = "main";
 }
@@ -206,8 +383,11 @@ set_journal (HbStore *self, const char *schema, GError **error)
 static gboolean
 open_db (HbStore *self, const OpenData *d, GError **error)
 {
+  /* NOMUTEX: only the worker thread ever touches this connection, so SQLite need not lock it
+   * around every call (it did: about a thousand mutex round trips per heartbeat). */
   int rc = sqlite3_open_v2 (self->path, &self->db,
-                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                            hb_db_vfs_name ());
 
   if (rc != SQLITE_OK)
     {
@@ -221,7 +401,10 @@ open_db (HbStore *self, const OpenData *d, GError **error)
   hb_db_install_busy_handler (self);
   self->read_only = sqlite3_db_readonly (self->db, "main") == 1;
 
-  if (!hb_db_exec (self, "PRAGMA foreign_keys = ON", error))
+  /* Temporary files of this connection only: the savepoints of a shared write transaction
+   * (run_writes()) keep their sub-journal in memory instead of spilling it to a file. */
+  if (!hb_db_exec (self, "PRAGMA foreign_keys = ON", error) ||
+      !hb_db_exec (self, "PRAGMA temp_store = MEMORY", error))
     return FALSE;
   if (d->ledger_path != NULL)
     {

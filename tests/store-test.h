@@ -2,6 +2,8 @@
  * store callbacks on the main loop, and a second sqlite3 connection to look at the files. */
 #pragma once
 
+#include <string.h>
+
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -351,4 +353,62 @@ assert_db_text (const char *path, const char *sql, const char *want)
   g_autofree char *got = db_text (path, sql);
 
   g_assert_cmpstr (got, ==, want);
+}
+
+/* Every field finish and history report (the fingerprint is not read back). */
+static inline void
+assert_runs_equal (const HbRunResult *a, const HbRunResult *b)
+{
+  g_assert_cmpstr (a->run_id, ==, b->run_id);
+  g_assert_cmpstr (a->thread_id, ==, b->thread_id);
+  g_assert_cmpint (a->scheduled_for, ==, b->scheduled_for);
+  g_assert_cmpint (a->started_at, ==, b->started_at);
+  g_assert_cmpint (a->finished_at, ==, b->finished_at);
+  g_assert_cmpint (a->status, ==, b->status);
+  g_assert_cmpstr (a->reason, ==, b->reason);
+  g_assert_cmpstr (a->action, ==, b->action);
+  g_assert_cmpstr (a->summary, ==, b->summary);
+  g_assert_cmpstr (a->reasoning, ==, b->reasoning);
+  g_assert_cmpstr (a->title, ==, b->title);
+  g_assert_cmpstr (a->content, ==, b->content);
+  g_assert_cmpint (a->post_id, ==, b->post_id);
+  g_assert_cmpstr (a->vote_direction, ==, b->vote_direction);
+  g_assert_cmpint (a->ledger_id, ==, b->ledger_id);
+  g_assert_cmpstr (a->ledger_table, ==, b->ledger_table);
+  g_assert_cmpstr (a->error, ==, b->error);
+  g_assert_cmpstr (a->model, ==, b->model);
+  g_assert_cmpstr (a->options_json, ==, b->options_json);
+  g_assert_cmpstr (a->prompt, ==, b->prompt);
+  g_assert_cmpstr (a->prompt_sha256, ==, b->prompt_sha256);
+  g_assert_cmpstr (a->raw_response, ==, b->raw_response);
+  g_assert_cmpint (a->prompt_tokens, ==, b->prompt_tokens);
+  g_assert_cmpint (a->eval_tokens, ==, b->eval_tokens);
+  g_assert_cmpint (a->total_duration_ns, ==, b->total_duration_ns);
+  g_assert_cmpint (a->load_duration_ns, ==, b->load_duration_ns);
+  g_assert_cmpint (a->eval_duration_ns, ==, b->eval_duration_ns);
+  g_assert_cmpint (a->llm_wall_us, ==, b->llm_wall_us);
+  g_assert_cmpint (a->dry_run, ==, b->dry_run);
+  g_assert_cmpint (a->notify, ==, b->notify);
+}
+
+/* Commit frames in the main file's WAL: one per write transaction since the WAL began. */
+static inline guint
+wal_commits (const char *path)
+{
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree guint8 *bytes = NULL;
+  gsize len = 0, page;
+  guint commits = 0;
+
+  g_assert_true (g_file_get_contents (wal, (char **) &bytes, &len, NULL));
+  g_assert_cmpuint (len, >=, 32);
+  page = GUINT32_FROM_BE (*(guint32 *) (bytes + 8));
+  for (gsize off = 32; off + 24 + page <= len; off += 24 + page)
+    {
+      /* Frames left from before a restart of the WAL carry other salts. */
+      if (memcmp (bytes + off + 8, bytes + 16, 8) != 0)
+        break;
+      commits += *(guint32 *) (bytes + off + 4) != 0 ? 1 : 0;
+    }
+  return commits;
 }

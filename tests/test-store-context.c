@@ -1,7 +1,9 @@
 /* test-store-context.c: what load_context gathers (limits, order, cutting, ownership), the
- * fingerprint over the high-water marks, and cutting text on UTF-8 boundaries. */
+ * fingerprint over the high-water marks, cutting text on UTF-8 boundaries, and the store's own
+ * UTF-8 check. */
 #include "config.h"
 
+#include "hb-store-private.h"
 #include "store-test.h"
 
 #define A "thread A"
@@ -437,6 +439,38 @@ test_cut (void)
     }
 }
 
+/* hb_utf8_valid() says what g_utf8_validate_len() says, on text that is mostly ASCII with
+ * UTF-8, broken sequences and NULs at every offset of the eight-byte steps. */
+static void
+test_utf8_valid (void)
+{
+  static const char *const pieces[] = {
+    "a", "plain ascii text ", "\xc3\xa9", "\xe2\x80\x9c", "\xf0\x9f\x92\x93", "\xc3",
+    "\x80", "\xed\xa0\x80", "\xf8\x88\x80\x80\x80", "\xc0\xaf", "\xff", "\0",
+    "\xf4\x90\x80\x80",
+  };
+  static const gsize lens[] = { 1, 17, 2, 3, 4, 1, 1, 3, 5, 2, 1, 1, 4 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (pieces) == G_N_ELEMENTS (lens));
+  for (guint round = 0; round < 20000; round++)
+    {
+      g_autoptr(GByteArray) text = g_byte_array_new ();
+      guint n = g_rand_int_range (rand, 0, 12);
+
+      for (guint i = 0; i < n; i++)
+        {
+          /* Mostly valid pieces, so that long valid runs come up too. */
+          guint k = g_rand_int_range (rand, 0, 100) < 85 ? g_rand_int_range (rand, 0, 5)
+                                                         : g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces));
+
+          g_byte_array_append (text, (const guint8 *) pieces[k], lens[k]);
+        }
+      g_assert_cmpint (hb_utf8_valid ((const char *) text->data, text->len), ==,
+                       g_utf8_validate_len ((const char *) text->data, text->len, NULL));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -457,5 +491,6 @@ main (int argc, char **argv)
               test_profile_actions_budget, fixture_teardown);
   g_test_add_func ("/store/context/fingerprint", test_fingerprint);
   g_test_add_func ("/store/context/cut", test_cut);
+  g_test_add_func ("/store/context/utf8-valid", test_utf8_valid);
   return g_test_run ();
 }

@@ -382,41 +382,6 @@ test_interrupted (Fixture *f, gconstpointer data)
 }
 
 static void
-assert_runs_equal (const HbRunResult *a, const HbRunResult *b)
-{
-  g_assert_cmpstr (a->run_id, ==, b->run_id);
-  g_assert_cmpstr (a->thread_id, ==, b->thread_id);
-  g_assert_cmpint (a->scheduled_for, ==, b->scheduled_for);
-  g_assert_cmpint (a->started_at, ==, b->started_at);
-  g_assert_cmpint (a->finished_at, ==, b->finished_at);
-  g_assert_cmpint (a->status, ==, b->status);
-  g_assert_cmpstr (a->reason, ==, b->reason);
-  g_assert_cmpstr (a->action, ==, b->action);
-  g_assert_cmpstr (a->summary, ==, b->summary);
-  g_assert_cmpstr (a->reasoning, ==, b->reasoning);
-  g_assert_cmpstr (a->title, ==, b->title);
-  g_assert_cmpstr (a->content, ==, b->content);
-  g_assert_cmpint (a->post_id, ==, b->post_id);
-  g_assert_cmpstr (a->vote_direction, ==, b->vote_direction);
-  g_assert_cmpint (a->ledger_id, ==, b->ledger_id);
-  g_assert_cmpstr (a->ledger_table, ==, b->ledger_table);
-  g_assert_cmpstr (a->error, ==, b->error);
-  g_assert_cmpstr (a->model, ==, b->model);
-  g_assert_cmpstr (a->options_json, ==, b->options_json);
-  g_assert_cmpstr (a->prompt, ==, b->prompt);
-  g_assert_cmpstr (a->prompt_sha256, ==, b->prompt_sha256);
-  g_assert_cmpstr (a->raw_response, ==, b->raw_response);
-  g_assert_cmpint (a->prompt_tokens, ==, b->prompt_tokens);
-  g_assert_cmpint (a->eval_tokens, ==, b->eval_tokens);
-  g_assert_cmpint (a->total_duration_ns, ==, b->total_duration_ns);
-  g_assert_cmpint (a->load_duration_ns, ==, b->load_duration_ns);
-  g_assert_cmpint (a->eval_duration_ns, ==, b->eval_duration_ns);
-  g_assert_cmpint (a->llm_wall_us, ==, b->llm_wall_us);
-  g_assert_cmpint (a->dry_run, ==, b->dry_run);
-  g_assert_cmpint (a->notify, ==, b->notify);
-}
-
-static void
 test_history (Fixture *f, gconstpointer data)
 {
   g_autoptr(HbRunResult) full = make_run ("full", THREAD, HB_RUN_STATUS_FAILED);
@@ -479,6 +444,136 @@ test_history (Fixture *f, gconstpointer data)
   assert_runs_equal (runs->pdata[0], full);
 }
 
+/* The result finish returns is the row as history reads it back, also for values the columns
+ * change: invalid UTF-8, negative counts, a thread the begun row already names, odd booleans. */
+static void
+test_finish_as_stored (Fixture *f, gconstpointer data)
+{
+  g_autoptr(HbRunResult) run = make_run ("odd", THREAD, HB_RUN_STATUS_ACTED);
+  g_autoptr(HbRunResult) stored = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GError) error = NULL;
+  HbDecision dec = make_decision (HB_ACTION_POST, "Title", "Content", -1, 0);
+
+  fixture_open (f);
+  g_assert_true (store_begin (f->store, run, &error));
+  g_assert_no_error (error);
+  hb_run_result_set_string (&run->thread_id, "moved");
+  hb_run_result_set_string (&run->raw_response, "bad \xff\xfe bytes");
+  hb_run_result_set_string (&run->fingerprint, "fp-odd");
+  run->prompt_tokens = -7;
+  run->llm_wall_us = -2;
+  run->started_at += 1;
+  run->notify = 7;
+  stored = store_finish_ok (f->store, run, &dec, NULL, "fp-odd");
+  runs = store_history (f->store, THREAD, 1, NULL);
+  g_assert_cmpuint (runs->len, ==, 1);
+  assert_runs_equal (stored, runs->pdata[0]);
+  g_assert_cmpstr (stored->fingerprint, ==, ((HbRunResult *) runs->pdata[0])->fingerprint);
+  g_assert_cmpstr (stored->thread_id, ==, THREAD);
+  g_assert_true (g_utf8_validate (stored->raw_response, -1, NULL));
+  g_assert_cmpint (stored->prompt_tokens, ==, -1);
+  g_assert_cmpint (stored->notify, ==, TRUE);
+}
+
+/* A commit larger than the WAL appends gathered in one write (hb-store-db.c) is written whole. */
+static void
+test_large_commit (Fixture *f, gconstpointer data)
+{
+  g_autoptr(HbRunResult) run = make_run ("large", THREAD, HB_RUN_STATUS_NO_ACTION);
+  g_autoptr(HbRunResult) stored = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autofree char *prompt = g_strnfill (600 * 1024, 'p');
+
+  fixture_open (f);
+  hb_run_result_set_string (&run->prompt, prompt);
+  hb_run_result_set_string (&run->raw_response, prompt + 100);
+  stored = store_finish_ok (f->store, run, NULL, NULL, NULL);
+  runs = store_history (f->store, THREAD, 1, NULL);
+  assert_runs_equal (runs->pdata[0], stored);
+  g_assert_cmpstr (((HbRunResult *) runs->pdata[0])->prompt, ==, prompt);
+  fixture_reopen (f);
+  g_assert_cmpint (db_int (f->path, "SELECT length(prompt) FROM heartbeat_runs"), ==, 600 * 1024);
+}
+
+typedef struct {
+  const char *path;
+  GAsyncResult *result;
+  gint64 rows_seen;   /* batch rows another connection sees when the callback runs */
+} BatchSlot;
+
+static void
+batch_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  BatchSlot *slot = data;
+
+  slot->result = g_object_ref (result);
+  slot->rows_seen = count_where (slot->path, "heartbeat_runs", "run_id LIKE 'batch-%'");
+}
+
+/* Write jobs queued together (and a read behind them) share one transaction; the one that fails
+ * in the middle takes back only its own writes, and each callback runs once the whole batch is
+ * committed. */
+static void
+test_batch (Fixture *f, gconstpointer data)
+{
+  g_autoptr(HbRunResult) dup = make_run ("batch-dup", THREAD, HB_RUN_STATUS_RUNNING);
+  g_autoptr(HbRunResult) a = make_run ("batch-a", THREAD, HB_RUN_STATUS_RUNNING);
+  g_autoptr(HbRunResult) c = make_run ("batch-c", THREAD, HB_RUN_STATUS_ACTED);
+  g_autoptr(HbRunResult) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  HbDecision dec = make_decision (HB_ACTION_POST, "Batched", "Batched content", -1, 0);
+  BatchSlot ensure = { f->path }, sa = { f->path }, sb = { f->path }, sc = { f->path };
+  BatchSlot sctx = { f->path };
+  g_autoptr(HbContext) ctx = NULL;
+  sqlite3 *locker;
+  guint commits;
+
+  fixture_open (f);
+  g_assert_true (store_begin (f->store, dup, &error));
+  g_assert_no_error (error);
+  commits = wal_commits (f->path);
+
+  /* The worker waits for the lock on a job that is never batched; the rest queue behind it. A
+   * read alone takes no write lock: it is done while another connection holds it. */
+  locker = db_open (f->path);
+  db_exec (locker, "BEGIN IMMEDIATE");
+  ctx = store_context (f->store, THREAD);
+  g_assert_cmpuint (ctx->feed->len, ==, 0);
+  g_clear_pointer (&ctx, hb_context_free);
+  hb_store_ensure_thread_async (f->store, "batch thread", NULL, batch_cb, &ensure);
+  hb_store_begin_run_async (f->store, a, NULL, batch_cb, &sa);
+  hb_store_begin_run_async (f->store, dup, NULL, batch_cb, &sb);
+  hb_store_finish_run_async (f->store, c, &dec, NULL, "fp-c", NULL, batch_cb, &sc);
+  hb_store_load_context_async (f->store, THREAD, NULL, batch_cb, &sctx);
+  db_exec (locker, "ROLLBACK");
+  sqlite3_close (locker);
+
+  g_object_unref (wait_result (&ensure.result));
+  g_assert_true (hb_store_begin_run_finish (f->store, wait_result (&sa.result), &error));
+  g_assert_no_error (error);
+  g_assert_false (hb_store_begin_run_finish (f->store, wait_result (&sb.result), &error));
+  g_assert_error (error, HB_ERROR, HB_ERROR_DB);
+  stored = hb_store_finish_run_finish (f->store, wait_result (&sc.result), NULL);
+  g_assert_nonnull (stored);
+  g_assert_cmpint (stored->status, ==, HB_RUN_STATUS_ACTED);
+  /* The read queued behind the writes shares their transaction and sees them. */
+  ctx = hb_store_load_context_finish (f->store, wait_result (&sctx.result), NULL);
+  g_assert_nonnull (ctx);
+  g_assert_cmpuint (ctx->feed->len, ==, 1);
+  g_assert_cmpstr (((HbFeedPost *) ctx->feed->pdata[0])->title, ==, "Batched");
+
+  /* The ensure's commit, then one for the four jobs. */
+  g_assert_cmpuint (wal_commits (f->path), ==, commits + 2);
+  g_assert_cmpint (sa.rows_seen, ==, 3);
+  g_assert_cmpint (sb.rows_seen, ==, 3);
+  g_assert_cmpint (sc.rows_seen, ==, 3);
+  g_assert_cmpint (count_where (f->path, "heartbeat_runs", "run_id = 'batch-a'"), ==, 1);
+  g_assert_cmpint (count_where (f->path, "heartbeat_runs",
+                                "run_id = 'batch-dup' AND status = 'running'"), ==, 1);
+  g_assert_cmpint (count_where (f->path, "molt_posts", "heartbeat_run_id = 'batch-c'"), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -511,6 +606,11 @@ main (int argc, char **argv)
   g_test_add ("/store/runs/interrupted", Fixture, NULL, fixture_setup, test_interrupted,
               fixture_teardown);
   g_test_add ("/store/runs/history", Fixture, NULL, fixture_setup, test_history,
+              fixture_teardown);
+  g_test_add ("/store/finish/as-stored", Fixture, NULL, fixture_setup, test_finish_as_stored,
+              fixture_teardown);
+  g_test_add ("/store/runs/batch", Fixture, NULL, fixture_setup, test_batch, fixture_teardown);
+  g_test_add ("/store/runs/large-commit", Fixture, NULL, fixture_setup, test_large_commit,
               fixture_teardown);
   return g_test_run ();
 }
