@@ -107,7 +107,7 @@ hb_bench_write_config (HbTestEnv *env, const char *ini)
 }
 
 /* A wrapper that drops --verbose and execs the daemon (the same pid, so the harness still
- * recognises it as the owner of the name). HB_BENCH_WRAP, when set, is put before the daemon's
+ * recognises it as the owner of the name), in the environment the systemd unit gives it. HB_BENCH_WRAP, when set, is put before the daemon's
  * command line, e.g. "valgrind --tool=callgrind" to profile a benchmark. */
 static char *
 quiet_wrapper (HbTestEnv *env)
@@ -121,6 +121,7 @@ quiet_wrapper (HbTestEnv *env)
     "  shift\n"
     "  [ \"$a\" = --verbose ] || set -- \"$@\" \"$a\"\n"
     "done\n"
+    "export G_SLICE=always-malloc\n"   /* as the systemd unit runs it */
     "exec %s '%s/src/crt-heartbeatd' \"$@\"\n", wrap != NULL ? wrap : "", HB_BENCH_BUILD_ROOT);
 
   g_file_set_contents (path, script, -1, &error);
