@@ -281,20 +281,15 @@ hb_http_read_cb (GObject *source, GAsyncResult *result, gpointer data)
           return;
         }
     }
-  else if (h->length > 0 && h->received == (gsize) h->length)
-    {
-      /* All that Content-Length announced: no need for another read to see the end. */
-      g_byte_array_set_size (h->buf, h->received);
-      hb_http_close (task);
-      return;
-    }
 
   hb_http_read_next (task);
 }
 
 /* Read straight into our buffer, no chunk objects: the whole body when its length is known
  * (it is within max_body, checked on the headers), else up to HB_HTTP_READ_CHUNK at a time.
- * NDJSON lines go through the reader and only need the chunk at hand. */
+ * NDJSON lines go through the reader and only need the chunk at hand. The body is read to its
+ * end (a read giving 0) even when its length is known: libsoup hands a connection back to its
+ * pool only once it has seen the body end, and closing the stream earlier drops it. */
 static void
 hb_http_read_next (GTask *task)
 {

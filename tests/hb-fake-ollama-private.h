@@ -17,6 +17,7 @@ struct _HbFakeOllama
   guint requests;
   guint in_flight;
   guint max_in_flight;
+  GHashTable *peers;        /* client ports of the chat requests: their connections */
   JsonObject *last_request;
   char *last_authorization;
   GList *replies;           /* HbFakeReply*: requests being answered */

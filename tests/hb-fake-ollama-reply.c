@@ -322,6 +322,13 @@ hb_fake_chat_handler (SoupServer *server, SoupServerMessage *msg, const char *pa
       return;
     }
   f->requests++;
+  {
+    GSocketAddress *peer = soup_server_message_get_remote_address (msg);
+
+    if (G_IS_INET_SOCKET_ADDRESS (peer))
+      g_hash_table_add (f->peers, GUINT_TO_POINTER (
+                                    g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (peer))));
+  }
   auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                        "Authorization");
   g_free (f->last_authorization);

@@ -300,6 +300,12 @@ hb_fake_ollama_get_requests (HbFakeOllama *f)
 }
 
 guint
+hb_fake_ollama_get_connections (HbFakeOllama *f)
+{
+  return g_hash_table_size (f->peers);
+}
+
+guint
 hb_fake_ollama_get_in_flight (HbFakeOllama *f)
 {
   return f->in_flight;
@@ -338,6 +344,7 @@ hb_fake_ollama_reset (HbFakeOllama *f)
   hb_fake_default_step (&f->default_step);
   hb_fake_ollama_set_models (f, default_models);
   f->requests = 0;
+  g_hash_table_remove_all (f->peers);
   f->max_in_flight = f->in_flight;
   g_clear_pointer (&f->last_request, json_object_unref);
   g_clear_pointer (&f->last_authorization, g_free);
@@ -367,6 +374,7 @@ hb_fake_ollama_new_on_port (guint port, GError **error)
 
   g_queue_init (&f->steps);
   f->models = g_ptr_array_new_with_free_func (g_free);
+  f->peers = g_hash_table_new (NULL, NULL);
   hb_fake_ollama_reset (f);
   f->server = soup_server_new ("server-header", "fake-ollama ", NULL);
   hb_fake_ollama_add_api_handlers (f);
@@ -405,6 +413,7 @@ hb_fake_ollama_free (HbFakeOllama *f)
   g_queue_clear_full (&f->steps, hb_fake_step_free);
   hb_fake_step_clear (&f->default_step);
   g_clear_pointer (&f->models, g_ptr_array_unref);
+  g_clear_pointer (&f->peers, g_hash_table_unref);
   g_clear_pointer (&f->last_request, json_object_unref);
   g_free (f->last_authorization);
   g_free (f->url);

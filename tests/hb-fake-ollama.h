@@ -56,6 +56,8 @@ void hb_fake_ollama_set_models (HbFakeOllama *f, const char *const *models);
 guint hb_fake_ollama_get_requests (HbFakeOllama *f);
 guint hb_fake_ollama_get_in_flight (HbFakeOllama *f);
 guint hb_fake_ollama_get_max_in_flight (HbFakeOllama *f);
+/* The connections the chat requests came on (told apart by the client's port). */
+guint hb_fake_ollama_get_connections (HbFakeOllama *f);
 
 /* The last chat request body (transfer none, NULL before the first). */
 JsonObject *hb_fake_ollama_get_last_request (HbFakeOllama *f);

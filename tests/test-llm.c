@@ -104,6 +104,35 @@ test_keep_alive_seconds (void)
   g_assert_cmpint (json_node_get_int (ka), ==, 600);
 }
 
+/* One client, requests one after the other: all on one kept-alive connection, whether the body
+ * comes with a Content-Length or streamed. */
+static void
+test_connection_reused (void)
+{
+  for (int stream = 0; stream <= 1; stream++)
+    {
+      g_autoptr(HbFakeOllama) fake = hb_test_fake_new ();
+      g_autoptr(HbLlmSettings) s = hb_test_settings (hb_fake_ollama_get_url (fake));
+      g_autoptr(HbLlmClient) client = NULL;
+      g_autoptr(HbLlmRequest) req = hb_test_request (HB_TEST_MODEL);
+
+      s->stream = stream;
+      client = hb_llm_client_new (s);
+      for (guint i = 0; i < 5; i++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(HbLlmResponse) r = NULL;
+
+          hb_fake_ollama_push_content (fake, HB_TEST_DECISION);
+          r = hb_test_chat_full (client, req, NULL, &error);
+          g_assert_no_error (error);
+          g_assert_cmpstr (r->content, ==, HB_TEST_DECISION);
+        }
+      g_assert_cmpuint (hb_fake_ollama_get_requests (fake), ==, 5);
+      g_assert_cmpuint (hb_fake_ollama_get_connections (fake), ==, 1);
+    }
+}
+
 static void
 test_chat_stream (void)
 {
@@ -590,6 +619,7 @@ main (int argc, char **argv)
   g_test_add_func ("/llm/chat/request-body", test_request_body);
   g_test_add_func ("/llm/chat/keep-alive-seconds", test_keep_alive_seconds);
   g_test_add_func ("/llm/chat/stream", test_chat_stream);
+  g_test_add_func ("/llm/chat/connection-reused", test_connection_reused);
   g_test_add_func ("/llm/chat/passthrough", test_passthrough);
   for (guint i = 0; i < G_N_ELEMENTS (status_cases); i++)
     {
