@@ -197,21 +197,31 @@ typedef struct {
   const char *schema;
 } MigrateTarget;
 
+/* The statements of @list that belong in @schema, in order. */
+static gboolean
+exec_statements (HbStore *self, const char *schema, const SchemaStatement *list, guint n,
+                 GError **error)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      if (g_strcmp0 (lives_schema (self, list[i].lives), schema) != 0)
+        continue;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+      if (!exec_printf (self, error, list[i].sql, schema))
+        return FALSE;
+#pragma GCC diagnostic pop
+    }
+  return TRUE;
+}
+
 static gboolean
 migrate_v1 (HbStore *self, gpointer data, GError **error)
 {
   const MigrateTarget *t = data;
 
-  for (guint i = 0; i < G_N_ELEMENTS (v1_tables); i++)
-    {
-      if (g_strcmp0 (lives_schema (self, v1_tables[i].lives), t->schema) != 0)
-        continue;
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-      if (!exec_printf (self, error, v1_tables[i].sql, t->schema))
-        return FALSE;
-#pragma GCC diagnostic pop
-    }
+  if (!exec_statements (self, t->schema, v1_tables, G_N_ELEMENTS (v1_tables), error))
+    return FALSE;
 
   if (!g_str_equal (t->schema, "main"))
     return exec_printf (self, error, "PRAGMA %s.user_version = 1", t->schema);
@@ -245,16 +255,8 @@ migrate_v2 (HbStore *self, gpointer data, GError **error)
 {
   const MigrateTarget *t = data;
 
-  for (guint i = 0; i < G_N_ELEMENTS (v2_indexes); i++)
-    {
-      if (g_strcmp0 (lives_schema (self, v2_indexes[i].lives), t->schema) != 0)
-        continue;
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-      if (!exec_printf (self, error, v2_indexes[i].sql, t->schema))
-        return FALSE;
-#pragma GCC diagnostic pop
-    }
+  if (!exec_statements (self, t->schema, v2_indexes, G_N_ELEMENTS (v2_indexes), error))
+    return FALSE;
   return exec_printf (self, error, "PRAGMA %s.user_version = 2", t->schema);
 }
 
