@@ -42,7 +42,7 @@ struct _HbDbus
   guint flush_id;
   guint counters_id;       /* a trailing update of the run counters is due */
   gint64 counters_at;      /* monotonic time of their last update */
-  gboolean threads_dirty;
+  guint threads_id;        /* the Threads property is to be rebuilt (once for many adds) */
   gboolean stopped;        /* as last told to clients */
 };
 
@@ -140,12 +140,26 @@ flush (gpointer user_data)
         hb_dbus_thread_emit_changed (self->connection, t, GPOINTER_TO_UINT (value), self->stopped);
     }
   g_hash_table_remove_all (self->dirty);
-  if (self->threads_dirty)
-    {
-      self->threads_dirty = FALSE;
-      sync_thread_list (self);
-    }
   return G_SOURCE_REMOVE;
+}
+
+static gboolean
+flush_threads (gpointer user_data)
+{
+  HbDbus *self = user_data;
+
+  self->threads_id = 0;
+  sync_thread_list (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Threads is rebuilt when the loop is next idle (once for many adds), right after the
+ * InterfacesAdded/-Removed, not with the 50 ms gathering of property changes. */
+static void
+threads_changed (HbDbus *self)
+{
+  if (self->threads_id == 0)
+    self->threads_id = g_idle_add (flush_threads, self);
 }
 
 static void
@@ -174,8 +188,7 @@ on_thread_added (HbService *service, HbThread *t, HbDbus *self)
   g_variant_builder_add (&ifaces, "{s@a{sv}}", THREAD_IFACE, hb_dbus_thread_properties (t, self->stopped));
   g_dbus_connection_emit_signal (self->connection, NULL, MANAGER_PATH, OM_IFACE, "InterfacesAdded",
                                  g_variant_new ("(oa{sa{sv}})", t->object_path, &ifaces), NULL);
-  self->threads_dirty = TRUE;
-  flush_later (self);
+  threads_changed (self);
 }
 
 static void
@@ -186,8 +199,7 @@ on_thread_removed (HbService *service, HbThread *t, HbDbus *self)
   g_dbus_connection_emit_signal (self->connection, NULL, MANAGER_PATH, OM_IFACE,
                                  "InterfacesRemoved",
                                  g_variant_new ("(o^as)", t->object_path, ifaces), NULL);
-  self->threads_dirty = TRUE;
-  flush_later (self);
+  threads_changed (self);
 }
 
 static void
@@ -549,6 +561,7 @@ hb_dbus_unexport (HbDbus *self)
   if (self->connection == NULL)
     return;
   g_clear_handle_id (&self->counters_id, g_source_remove);
+  g_clear_handle_id (&self->threads_id, g_source_remove);
   /* Changes still waiting go out before the objects do. */
   if (self->flush_id != 0)
     {
