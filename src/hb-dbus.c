@@ -19,7 +19,7 @@
 #define THREAD_CHANGES_DELAY_MS 50
 /* The Manager's run counters (Running, ActiveRuns, QueuedRuns) change with every run: while runs
  * are going on they are updated at most once per period; a change after a quiet period, and the
- * change to idle, go out at once (so that after the last HeartbeatCompleted they read true). */
+ * change to idle, go out at once (so that after the last HeartbeatCompleted they read idle). */
 #define COUNTERS_PERIOD_US (50 * G_TIME_SPAN_MILLISECOND)
 /* Below dbus-daemon's default max_message_size (32 MiB on the system bus), with room. */
 #define MAX_REPLY_BYTES (24 * 1024 * 1024)
