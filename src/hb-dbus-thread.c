@@ -117,7 +117,8 @@ last_actions_variant (HbThread *t)
   return g_variant_ref (t->last_actions_variant);
 }
 
-/* The value of properties[@index]: the cases follow the table's order. */
+/* The value of properties[@index] (a new reference, floating or not: GDBus's get_property takes
+ * either); the cases follow the table's order. */
 G_STATIC_ASSERT (G_N_ELEMENTS (properties) == 21);
 static GVariant *
 property_value (HbThread *t, guint index, gboolean stopped)
@@ -190,9 +191,14 @@ properties_of (HbThread *t, guint groups, gboolean all, gboolean stopped)
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
   for (guint i = 0; i < G_N_ELEMENTS (properties); i++)
     if (all || (properties[i].group & groups) != 0)
-      g_variant_builder_add_value (&b, g_variant_new_dict_entry (
-                                         g_variant_new_string (properties[i].property),
-                                         g_variant_new_variant (property_value (t, i, stopped))));
+      {
+        /* Floating or not (LastActions is a cached value): ours, then the entry's. */
+        g_autoptr(GVariant) value = g_variant_take_ref (property_value (t, i, stopped));
+
+        g_variant_builder_add_value (&b, g_variant_new_dict_entry (
+                                           g_variant_new_string (properties[i].property),
+                                           g_variant_new_variant (value)));
+      }
   return g_variant_builder_end (&b);
 }
 

@@ -526,6 +526,10 @@ test_batch (Fixture *f, gconstpointer data)
   BatchSlot ensure = { f->path }, sa = { f->path }, sb = { f->path }, sc = { f->path };
   BatchSlot sctx = { f->path };
   g_autoptr(HbContext) ctx = NULL;
+  g_autoptr(GAsyncResult) ra = NULL;
+  g_autoptr(GAsyncResult) rb = NULL;
+  g_autoptr(GAsyncResult) rc = NULL;
+  g_autoptr(GAsyncResult) rctx = NULL;
   sqlite3 *locker;
   guint commits;
 
@@ -550,15 +554,19 @@ test_batch (Fixture *f, gconstpointer data)
   sqlite3_close (locker);
 
   g_object_unref (wait_result (&ensure.result));
-  g_assert_true (hb_store_begin_run_finish (f->store, wait_result (&sa.result), &error));
+  ra = wait_result (&sa.result);
+  g_assert_true (hb_store_begin_run_finish (f->store, ra, &error));
   g_assert_no_error (error);
-  g_assert_false (hb_store_begin_run_finish (f->store, wait_result (&sb.result), &error));
+  rb = wait_result (&sb.result);
+  g_assert_false (hb_store_begin_run_finish (f->store, rb, &error));
   g_assert_error (error, HB_ERROR, HB_ERROR_DB);
-  stored = hb_store_finish_run_finish (f->store, wait_result (&sc.result), NULL);
+  rc = wait_result (&sc.result);
+  stored = hb_store_finish_run_finish (f->store, rc, NULL);
   g_assert_nonnull (stored);
   g_assert_cmpint (stored->status, ==, HB_RUN_STATUS_ACTED);
   /* The read queued behind the writes shares their transaction and sees them. */
-  ctx = hb_store_load_context_finish (f->store, wait_result (&sctx.result), NULL);
+  rctx = wait_result (&sctx.result);
+  ctx = hb_store_load_context_finish (f->store, rctx, NULL);
   g_assert_nonnull (ctx);
   g_assert_cmpuint (ctx->feed->len, ==, 1);
   g_assert_cmpstr (((HbFeedPost *) ctx->feed->pdata[0])->title, ==, "Batched");
