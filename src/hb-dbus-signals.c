@@ -177,8 +177,6 @@ on_run_completed (HbService *service, HbThread *t, const HbRunResult *r, HbDbus 
   hb_exported_manager_emit_heartbeat_completed (self->manager, t->id, hb_run_result_to_variant (r));
 }
 
-static void on_thread_changed (HbService *service, HbThread *t, guint what, HbDbus *self);
-
 static void
 on_state_changed (HbService *service, HbDbus *self)
 {
