@@ -47,12 +47,23 @@ hb_dbus_sync_manager (HbDbus *self, gboolean now)
   gint64 since = g_get_monotonic_time () - self->counters_at;
   gboolean idle = hb_scheduler_get_active_runs (s) == 0 && hb_scheduler_get_queued_runs (s) == 0;
 
-  hb_exported_manager_set_enabled (m, hb_scheduler_get_enabled (s));
-  hb_exported_manager_set_next_wakeup (m, (guint64) MAX (hb_scheduler_get_next_wakeup (s), 0));
-  hb_exported_manager_set_backend_state (m,
-                                         hb_backend_state_to_string (hb_scheduler_get_backend_state (s)));
-  hb_exported_manager_set_breaker_open (m, hb_scheduler_get_breaker_open (s));
-  hb_exported_manager_set_max_concurrent (m, hb_scheduler_get_max_concurrent (s));
+  gboolean enabled = hb_scheduler_get_enabled (s);
+  guint64 next_wakeup = (guint64) MAX (hb_scheduler_get_next_wakeup (s), 0);
+  const char *backend = hb_backend_state_to_string (hb_scheduler_get_backend_state (s));
+  gboolean breaker = hb_scheduler_get_breaker_open (s);
+  guint max_concurrent = hb_scheduler_get_max_concurrent (s);
+
+  /* This runs twice per run: the generated setters go through g_object_set(), so compare first. */
+  if (hb_exported_manager_get_enabled (m) != enabled)
+    hb_exported_manager_set_enabled (m, enabled);
+  if (hb_exported_manager_get_next_wakeup (m) != next_wakeup)
+    hb_exported_manager_set_next_wakeup (m, next_wakeup);
+  if (g_strcmp0 (hb_exported_manager_get_backend_state (m), backend) != 0)
+    hb_exported_manager_set_backend_state (m, backend);
+  if (hb_exported_manager_get_breaker_open (m) != breaker)
+    hb_exported_manager_set_breaker_open (m, breaker);
+  if (hb_exported_manager_get_max_concurrent (m) != max_concurrent)
+    hb_exported_manager_set_max_concurrent (m, max_concurrent);
 
   if (now || idle || (self->counters_id == 0 && since >= COUNTERS_PERIOD_US))
     {

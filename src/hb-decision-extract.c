@@ -111,6 +111,15 @@ hb_parse_candidate (const char *s, gsize len)
    * pathological nesting would overflow the stack. */
   if (hb_json_text_depth (s, len) > HB_DECISION_MAX_DEPTH)
     return NULL;
+  /* A plain object, what a model that follows the schema sends, takes the fast path; it
+   * declines whatever json-glib might read differently, huge integers included. */
+  if (s[0] == '{')
+    {
+      JsonNode *node = hb_json_parse_object_fast (s, len);
+
+      if (node != NULL)
+        return node;
+    }
   text = hb_widen_huge_integers (s, len);
 
   return json_from_string (text, NULL);

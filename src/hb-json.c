@@ -143,6 +143,25 @@ hb_json_append_string (GString *out, const char *str)
 }
 
 void
+hb_json_append_int64 (GString *out, gint64 value)
+{
+  char buf[24];
+  char *p = buf + sizeof buf;
+  /* Negated as unsigned, so that G_MININT64 works too. */
+  guint64 v = value < 0 ? -(guint64) value : (guint64) value;
+
+  do
+    {
+      *--p = (char) ('0' + v % 10);
+      v /= 10;
+    }
+  while (v != 0);
+  if (value < 0)
+    *--p = '-';
+  g_string_append_len (out, p, buf + sizeof buf - p);
+}
+
+void
 hb_json_append_double (GString *out, double value)
 {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];

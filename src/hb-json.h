@@ -29,6 +29,9 @@ G_END_DECLS
  * except that U+001F is escaped (json-glib leaves it raw, which RFC 8259 forbids). */
 void hb_json_append_string (GString *out, const char *str);
 
+/* Append @value in decimal, as printf ("%" G_GINT64_FORMAT) writes it. */
+void hb_json_append_int64 (GString *out, gint64 value);
+
 /* Append @value as json-glib 1.6 writes a double ("%.17g", with ".0" when that has no '.'), but
  * valid JSON throughout: no ".0" after an exponent, and null for infinities and NaN. */
 void hb_json_append_double (GString *out, double value);

@@ -7,9 +7,11 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include "hb-decision.h"
+#include "hb-json.h"
 #include "hb-prompt.h"
 
 #define HB_FENCE_OPEN "<<<UNTRUSTED DATA"
@@ -181,10 +183,23 @@ hb_append_double (GString *out, double v)
   g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.2f", v));
 }
 
+/* Each string in turn, up to a NULL: the renderers run for every item of every prompt, and
+ * printf's format parsing cost more than the text itself. */
+static void G_GNUC_NULL_TERMINATED
+hb_append_strs (GString *out, const char *first, ...)
+{
+  va_list ap;
+
+  va_start (ap, first);
+  for (const char *s = first; s != NULL; s = va_arg (ap, const char *))
+    g_string_append (out, s);
+  va_end (ap);
+}
+
 static void
 hb_append_heading (GString *out, const char *title)
 {
-  g_string_append_printf (out, "\n== %s ==\n", title);
+  hb_append_strs (out, "\n== ", title, " ==\n", NULL);
 }
 
 /* Fence @inner (already rendered) as untrusted data; "(none)" when there is nothing. */
@@ -352,9 +367,9 @@ hb_render_message (GString *inner, gconstpointer item, GDateTime *local_now)
   g_autofree char *query = hb_cut_chars (m->query, HB_CONTEXT_MESSAGE_CHARS);
   g_autofree char *response = hb_cut_chars (m->response, HB_CONTEXT_MESSAGE_CHARS);
 
-  g_string_append_printf (inner, "[%s] user: %s\n", when, query);
+  hb_append_strs (inner, "[", when, "] user: ", query, "\n", NULL);
   if (*response != '\0')
-    g_string_append_printf (inner, "assistant: %s\n", response);
+    hb_append_strs (inner, "assistant: ", response, "\n", NULL);
 }
 
 static void
@@ -363,11 +378,22 @@ hb_render_post (GString *inner, gconstpointer item, GDateTime *local_now)
   const HbFeedPost *p = item;
   g_autofree char *when = hb_prompt_format_time (p->created_at, local_now);
 
-  g_string_append_printf (inner,
-                          "post_id %" G_GINT64_FORMAT ": \"%s\" by %s in %s, %s, score %"
-                          G_GINT64_FORMAT ", %" G_GINT64_FORMAT " comments\n",
-                          p->id, hb_or (p->title, ""), hb_or (p->author, "?"),
-                          hb_or (p->submolt, "?"), when, p->score, p->comment_count);
+  /* Twenty of these per prompt: appended piece by piece rather than through printf. */
+  g_string_append_len (inner, "post_id ", 8);
+  hb_json_append_int64 (inner, p->id);
+  g_string_append_len (inner, ": \"", 3);
+  g_string_append (inner, hb_or (p->title, ""));
+  g_string_append_len (inner, "\" by ", 5);
+  g_string_append (inner, hb_or (p->author, "?"));
+  g_string_append_len (inner, " in ", 4);
+  g_string_append (inner, hb_or (p->submolt, "?"));
+  g_string_append_len (inner, ", ", 2);
+  g_string_append (inner, when);
+  g_string_append_len (inner, ", score ", 8);
+  hb_json_append_int64 (inner, p->score);
+  g_string_append_len (inner, ", ", 2);
+  hb_json_append_int64 (inner, p->comment_count);
+  g_string_append_len (inner, " comments\n", 10);
 }
 
 static void
@@ -376,11 +402,11 @@ hb_render_contradiction (GString *inner, gconstpointer item, GDateTime *local_no
   const HbContradiction *c = item;
   g_autofree char *when = hb_prompt_format_time (c->timestamp, local_now);
 
-  g_string_append_printf (inner, "- [%s] %s", when, hb_or (c->summary, "(no summary)"));
+  hb_append_strs (inner, "- [", when, "] ", hb_or (c->summary, "(no summary)"), NULL);
   if (hb_or (c->affects_slots, NULL) != NULL)
-    g_string_append_printf (inner, "; slots: %s", c->affects_slots);
+    hb_append_strs (inner, "; slots: ", c->affects_slots, NULL);
   if (hb_or (c->query, NULL) != NULL)
-    g_string_append_printf (inner, "; asked: %s", c->query);
+    hb_append_strs (inner, "; asked: ", c->query, NULL);
   g_string_append (inner, "; drift ");
   hb_append_double (inner, c->drift_mean);
   g_string_append_c (inner, '\n');
@@ -393,13 +419,13 @@ hb_render_memory (GString *inner, gconstpointer item, GDateTime *local_now)
 
   /* CRT-style memories have only text; the daemon's own have slot and value. */
   if (hb_or (m->slot, NULL) != NULL)
-    g_string_append_printf (inner, "- %s: %s", m->slot, hb_or (m->value, ""));
+    hb_append_strs (inner, "- ", m->slot, ": ", hb_or (m->value, ""), NULL);
   else
-    g_string_append_printf (inner, "- %s", hb_or (m->text, ""));
+    hb_append_strs (inner, "- ", hb_or (m->text, ""), NULL);
   g_string_append (inner, " (confidence ");
   hb_append_double (inner, m->confidence);
   if (hb_or (m->source, NULL) != NULL)
-    g_string_append_printf (inner, ", source %s", m->source);
+    hb_append_strs (inner, ", source ", m->source, NULL);
   g_string_append (inner, ")\n");
 }
 
@@ -409,12 +435,12 @@ hb_render_own_action (GString *inner, gconstpointer item, GDateTime *local_now)
   const HbPastAction *a = item;
   g_autofree char *when = hb_prompt_format_time (a->timestamp, local_now);
 
-  g_string_append_printf (inner, "- [%s] %s, %s", when, hb_or (a->status, "?"),
-                          hb_or (a->action, "none"));
+  hb_append_strs (inner, "- [", when, "] ", hb_or (a->status, "?"), ", ",
+                  hb_or (a->action, "none"), NULL);
   if (hb_or (a->title, NULL) != NULL)
-    g_string_append_printf (inner, " \"%s\"", a->title);
+    hb_append_strs (inner, " \"", a->title, "\"", NULL);
   if (hb_or (a->summary, NULL) != NULL)
-    g_string_append_printf (inner, ": %s", a->summary);
+    hb_append_strs (inner, ": ", a->summary, NULL);
   g_string_append_c (inner, '\n');
 }
 

@@ -306,6 +306,23 @@ test_double (void)
     }
 }
 
+/* Integers as printf writes them, the extremes included. */
+static void
+test_int64 (void)
+{
+  static const gint64 values[] = { 0, 1, -1, 9, 10, -10, 1234567890123, G_MAXINT64, G_MININT64,
+                                   G_MAXINT32, (gint64) G_MININT32 - 1 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autoptr(GString) out = g_string_new ("x");
+      g_autofree char *want = g_strdup_printf ("x%" G_GINT64_FORMAT, values[i]);
+
+      hb_json_append_int64 (out, values[i]);
+      g_assert_cmpstr (out->str, ==, want);
+    }
+}
+
 /* The bodies are the text json-glib writes for the same tree (it keeps member order), and the
  * strings in them come back unchanged. */
 static void
@@ -515,6 +532,7 @@ main (int argc, char **argv)
   g_test_add_func ("/json/escape", test_escape);
   g_test_add_func ("/json/escape-positions", test_escape_positions);
   g_test_add_func ("/json/double", test_double);
+  g_test_add_func ("/json/int64", test_int64);
   g_test_add_func ("/json/bodies", test_bodies);
   g_test_add_func ("/json/fast-parse", test_fast_parse);
   g_test_add_func ("/json/fast-parse-bounds", test_fast_parse_bounds);
