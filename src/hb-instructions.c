@@ -13,6 +13,7 @@
 
 #include "hb-error.h"
 #include "hb-instructions.h"
+#include "hb-sha256.h"
 
 /* Editors save in bursts (write, chmod, rename); one reload per burst is enough. */
 #define HB_RELOAD_DEBOUNCE_MS 100
@@ -51,7 +52,7 @@ hb_snapshot_alloc (const char *path, char *content)
 
   s->path = g_strdup (path != NULL ? path : "");
   s->content = content;
-  s->sha256 = g_compute_checksum_for_string (G_CHECKSUM_SHA256, content, -1);
+  s->sha256 = hb_sha256_hex (content, -1);
   s->parsed = hb_instructions_parse (content);
   return s;
 }

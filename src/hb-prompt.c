@@ -13,6 +13,7 @@
 #include "hb-decision.h"
 #include "hb-json.h"
 #include "hb-prompt.h"
+#include "hb-sha256.h"
 
 #define HB_FENCE_OPEN "<<<UNTRUSTED DATA"
 #define HB_FENCE_CLOSE "UNTRUSTED DATA>>>"
@@ -602,6 +603,6 @@ hb_prompt_build (const HbContext *ctx,
     }
 
   text = hb_prompt_to_text (p);
-  p->sha256 = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+  p->sha256 = hb_sha256_hex (text, -1);
   return p;
 }
