@@ -6,11 +6,14 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "hb-decision.h"
 #include "hb-error.h"
 #include "hb-pipeline.h"
 #include "hb-prompt.h"
 #include "hb-schedule.h"
+#include "hb-sha256.h"
 
 struct _HbPipeline
 {
@@ -332,19 +335,20 @@ budget_hints (HbPipeline *self, const HbContext *ctx, HbPromptHints *hints, gint
 static char *
 run_fingerprint (const RunData *d)
 {
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  HbSha256 sum;
   g_autoptr(JsonObject) cfg = hb_thread_config_to_json (d->config);
   g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), cfg);
   g_autofree char *cfg_text = json_to_string (node, FALSE);
   g_autofree char *ctx_text = hb_context_fingerprint (d->context);
   const char *instr = d->instructions->exists ? d->instructions->sha256 : "missing";
 
-  g_checksum_update (sum, (const guchar *) instr, -1);
-  g_checksum_update (sum, (const guchar *) "\n", 1);
-  g_checksum_update (sum, (const guchar *) cfg_text, -1);
-  g_checksum_update (sum, (const guchar *) "\n", 1);
-  g_checksum_update (sum, (const guchar *) ctx_text, -1);
-  return g_strdup (g_checksum_get_string (sum));
+  hb_sha256_init (&sum);
+  hb_sha256_update (&sum, instr, strlen (instr));
+  hb_sha256_update (&sum, "\n", 1);
+  hb_sha256_update (&sum, cfg_text, strlen (cfg_text));
+  hb_sha256_update (&sum, "\n", 1);
+  hb_sha256_update (&sum, ctx_text, strlen (ctx_text));
+  return hb_sha256_finish_hex (&sum);
 }
 
 static void

@@ -51,12 +51,14 @@ hb_service_add_row (HbService *self, const HbThreadRow *row)
 void
 hb_service_remove_thread (HbService *self, HbThread *t)
 {
-  g_autoptr(HbThread) keep = hb_thread_ref (t);
-
+  /* The tables may hold the last references; the signal's handlers still need @t. (Not a
+   * g_autoptr: clang counts a variable that only has a cleanup as unused.) */
+  hb_thread_ref (t);
   hb_scheduler_remove_thread (self->scheduler, t);
   g_hash_table_remove (self->paths, t->object_path);
   g_hash_table_remove (self->threads, t->id);
   g_signal_emit (self, signals[SIGNAL_THREAD_REMOVED], 0, t);
+  hb_thread_unref (t);
 }
 
 HbThread *

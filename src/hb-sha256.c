@@ -309,12 +309,26 @@ hb_sha256_finish (HbSha256 *s, guint8 digest[HB_SHA256_DIGEST_LEN])
 }
 
 char *
-hb_sha256_hex (const void *data, gssize len)
+hb_sha256_finish_hex (HbSha256 *s)
 {
   static const char hex[] = "0123456789abcdef";
-  HbSha256 s;
   guint8 digest[HB_SHA256_DIGEST_LEN];
-  char *out;
+  char *out = g_malloc (2 * HB_SHA256_DIGEST_LEN + 1);
+
+  hb_sha256_finish (s, digest);
+  for (int i = 0; i < HB_SHA256_DIGEST_LEN; i++)
+    {
+      out[2 * i] = hex[digest[i] >> 4];
+      out[2 * i + 1] = hex[digest[i] & 0xf];
+    }
+  out[2 * HB_SHA256_DIGEST_LEN] = '\0';
+  return out;
+}
+
+char *
+hb_sha256_hex (const void *data, gssize len)
+{
+  HbSha256 s;
 
   /* As GChecksum: a NULL string has no checksum. */
   g_return_val_if_fail (data != NULL || len == 0, NULL);
@@ -323,14 +337,5 @@ hb_sha256_hex (const void *data, gssize len)
     len = strlen (data);
   hb_sha256_init (&s);
   hb_sha256_update (&s, data, len);
-  hb_sha256_finish (&s, digest);
-
-  out = g_malloc (2 * HB_SHA256_DIGEST_LEN + 1);
-  for (int i = 0; i < HB_SHA256_DIGEST_LEN; i++)
-    {
-      out[2 * i] = hex[digest[i] >> 4];
-      out[2 * i + 1] = hex[digest[i] & 0xf];
-    }
-  out[2 * HB_SHA256_DIGEST_LEN] = '\0';
-  return out;
+  return hb_sha256_finish_hex (&s);
 }

@@ -22,6 +22,8 @@ void hb_sha256_init (HbSha256 *s);
 void hb_sha256_update (HbSha256 *s, const void *data, gsize len);
 /* Leaves @s unusable until the next hb_sha256_init(). */
 void hb_sha256_finish (HbSha256 *s, guint8 digest[HB_SHA256_DIGEST_LEN]);
+/* The same, as 64 lowercase hex digits (g_checksum_get_string()'s form). */
+char *hb_sha256_finish_hex (HbSha256 *s);
 
 /* @len -1: @data is a NUL-terminated string. Returns 64 lowercase hex digits, the same string as
  * g_compute_checksum_for_string (G_CHECKSUM_SHA256, data, len). */
