@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "hb-fake-ollama-private.h"
+#include "hb-json.h"
 
 static void
 hb_fake_set_json (SoupServerMessage *msg, guint status, const char *body)
@@ -334,7 +335,11 @@ hb_fake_chat_handler (SoupServer *server, SoupServerMessage *msg, const char *pa
   g_free (f->last_authorization);
   f->last_authorization = g_strdup (auth);
 
-  root = json_from_string (text, NULL);
+  /* The strict parser gives json-glib's tree or declines (then json-glib decides), and costs a
+   * fraction: the benchmarks' fake answers a thousand requests a second. */
+  root = hb_json_parse_object_fast (text, strlen (text));
+  if (root == NULL)
+    root = json_from_string (text, NULL);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       hb_fake_set_json (msg, 400, "{\"error\":\"invalid character in request body\"}");
