@@ -5,7 +5,12 @@
  * own buffer (or through an NDJSON reader) that refuses to grow past max_body. The parent
  * cancellable (the caller's, or the chat's own for the total deadline) is watched with a
  * GCancellableSource, so its cancellation reaches us from the main loop and never from inside a
- * "cancelled" emission. */
+ * "cancelled" emission.
+ *
+ * The connections come from a pool of one-connection sessions rather than one session with
+ * max-conns: libsoup 3.2 runs its whole queue on every state change (a message queued or done,
+ * a connection going idle), peeking with a read at every idle connection and looking at every
+ * queued message; with a session per slot that is one connection and its own messages. */
 #include "config.h"
 
 #include "hb-error.h"
@@ -15,7 +20,109 @@
 
 typedef struct
 {
-  SoupSession *session;
+  SoupSession *session;        /* made on first use */
+  guint busy;                  /* exchanges in flight on it */
+} HbLlmSlot;
+
+struct _HbLlmPool
+{
+  GProxyResolver *proxy;
+  guint n_slots;
+  HbLlmSlot slots[];
+};
+
+HbLlmPool *
+hb_llm_pool_new (guint slots, GProxyResolver *proxy)
+{
+  HbLlmPool *pool;
+
+  slots = MAX (slots, 1);
+  pool = g_atomic_rc_box_alloc0 (sizeof (HbLlmPool) + slots * sizeof (HbLlmSlot));
+  pool->n_slots = slots;
+  pool->proxy = proxy != NULL ? g_object_ref (proxy) : NULL;
+  return pool;
+}
+
+HbLlmPool *
+hb_llm_pool_ref (HbLlmPool *pool)
+{
+  return g_atomic_rc_box_acquire (pool);
+}
+
+static void
+hb_llm_pool_clear (gpointer data)
+{
+  HbLlmPool *pool = data;
+
+  for (guint i = 0; i < pool->n_slots; i++)
+    g_clear_object (&pool->slots[i].session);
+  g_clear_object (&pool->proxy);
+}
+
+void
+hb_llm_pool_unref (HbLlmPool *pool)
+{
+  g_atomic_rc_box_release_full (pool, hb_llm_pool_clear);
+}
+
+guint
+hb_llm_pool_get_sessions (HbLlmPool *pool)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < pool->n_slots; i++)
+    n += pool->slots[i].session != NULL;
+  return n;
+}
+
+guint
+hb_llm_pool_get_busy (HbLlmPool *pool, guint i)
+{
+  g_return_val_if_fail (i < pool->n_slots, 0);
+  return pool->slots[i].busy;
+}
+
+/* The lowest free slot keeps the traffic on as few connections as the load allows; when all are
+ * busy the request waits in libsoup's queue of the least loaded one. */
+static HbLlmSlot *
+hb_llm_pool_take (HbLlmPool *pool)
+{
+  HbLlmSlot *best = &pool->slots[0];
+
+  for (guint i = 0; i < pool->n_slots && best->busy > 0; i++)
+    if (pool->slots[i].busy < best->busy)
+      best = &pool->slots[i];
+  if (best->session == NULL)
+    /* Every property set on purpose: libsoup 3.2's actual defaults are 60 s timeouts. */
+    best->session = g_object_new (SOUP_TYPE_SESSION,
+                                  "timeout", 0,
+                                  "idle-timeout", 30,
+                                  "max-conns", 1,
+                                  "max-conns-per-host", 1,
+                                  "user-agent", PACKAGE_NAME "/" PACKAGE_VERSION,
+                                  "proxy-resolver", pool->proxy,
+                                  NULL);
+  best->busy++;
+  return best;
+}
+
+GUri *
+hb_llm_parse_url (const char *url)
+{
+  GUri *uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+
+  if (uri != NULL && (g_strcmp0 (g_uri_get_scheme (uri), "http") == 0
+                      || g_strcmp0 (g_uri_get_scheme (uri), "https") == 0)
+      && g_uri_get_host (uri) != NULL && g_uri_get_host (uri)[0] != '\0')
+    return uri;
+  g_clear_pointer (&uri, g_uri_unref);
+  return NULL;
+}
+
+typedef struct
+{
+  HbLlmPool *pool;
+  HbLlmSlot *slot;             /* held until the exchange ends */
   SoupMessage *msg;
   char *url;
   GCancellable *cancel;        /* this exchange's: deadlines and the parent cancel it */
@@ -28,6 +135,8 @@ typedef struct
   gulong network_event_id;
   gulong wrote_headers_id;
   GInputStream *in;
+  gboolean pollable;           /* @in can be read without waiting (libsoup's always can) */
+  GSource *wait;               /* waits for more of the body */
   GByteArray *buf;             /* the whole body; or with ndjson, the chunk being read */
   gsize max_body;
   gsize received;
@@ -42,9 +151,15 @@ typedef struct
 static void
 hb_http_disarm (HbHttp *h)
 {
+  /* The slot is free again once our result is known: a request started from the result's
+   * callback finds it free and goes over the same, kept-alive connection. */
+  if (h->slot != NULL)
+    h->slot->busy--;
+  h->slot = NULL;
   hb_llm_source_clear (&h->connect_timer);
   hb_llm_source_clear (&h->headers_timer);
   hb_llm_source_clear (&h->parent_source);
+  hb_llm_source_clear (&h->wait);
   g_clear_signal_handler (&h->network_event_id, h->msg);
   g_clear_signal_handler (&h->wrote_headers_id, h->msg);
 }
@@ -61,7 +176,7 @@ hb_http_free (gpointer data)
     g_cancellable_cancel (h->cancel);
   g_clear_object (&h->in);
   g_clear_object (&h->msg);
-  g_clear_object (&h->session);
+  g_clear_pointer (&h->pool, hb_llm_pool_unref);
   g_clear_object (&h->cancel);
   g_clear_pointer (&h->buf, g_byte_array_unref);
   g_clear_pointer (&h->ndjson, hb_ndjson_reader_free);
@@ -218,44 +333,38 @@ hb_http_complete (GTask *task)
 
 static void hb_http_read_next (GTask *task);
 
+/* The body is done: closing it hands the connection back to libsoup's pool for reuse. After
+ * the body's end there is nothing left to read or wait for, so the close does no I/O and is
+ * done at once instead of in another turn of the main loop. */
 static void
-hb_http_closed_cb (GObject *source, GAsyncResult *result, gpointer data)
-{
-  /* A failed close of a fully read body changes nothing about the reply. */
-  g_input_stream_close_finish (G_INPUT_STREAM (source), result, NULL);
-  hb_http_complete (data);
-}
-
-/* The body is done: closing it hands the connection back to the pool for reuse. */
-static void
-hb_http_close (GTask *task)
+hb_http_end (GTask *task)
 {
   HbHttp *h = g_task_get_task_data (task);
 
   h->eof = TRUE;
-  g_input_stream_close_async (h->in, G_PRIORITY_DEFAULT, NULL, hb_http_closed_cb, task);
+  g_byte_array_set_size (h->buf, h->ndjson != NULL ? 0 : h->received);
+  /* A failed close of a fully read body changes nothing about the reply. */
+  g_input_stream_close (h->in, NULL, NULL);
+  hb_http_complete (task);
 }
 
-static void
-hb_http_read_cb (GObject *source, GAsyncResult *result, gpointer data)
+/* Take in a read of @n bytes (or its failure, @error). FALSE once the exchange has ended. */
+static gboolean
+hb_http_take (GTask *task, gssize n, GError *error)
 {
-  GTask *task = data;
   HbHttp *h = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
   gsize len;
 
   if (n < 0)
     {
       hb_http_fail (task, error, TRUE);
-      return;
+      return FALSE;
     }
   len = (gsize) n;
   if (len == 0)
     {
-      g_byte_array_set_size (h->buf, h->ndjson != NULL ? 0 : h->received);
-      hb_http_close (task);
-      return;
+      hb_http_end (task);
+      return FALSE;
     }
 
   if (len > h->max_body - h->received)
@@ -265,7 +374,7 @@ hb_http_read_cb (GObject *source, GAsyncResult *result, gpointer data)
                                "Reply from %s is larger than %" G_GSIZE_FORMAT " bytes",
                                h->url, h->max_body);
       g_object_unref (task);
-      return;
+      return FALSE;
     }
   h->received += len;
 
@@ -278,32 +387,79 @@ hb_http_read_cb (GObject *source, GAsyncResult *result, gpointer data)
           hb_http_disarm (h);
           g_task_return_error (task, line_error);
           g_object_unref (task);
-          return;
+          return FALSE;
         }
     }
+  return TRUE;
+}
 
+static void
+hb_http_read_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (hb_http_take (data, n, error))
+    hb_http_read_next (data);
+}
+
+static gboolean
+hb_http_readable (GObject *stream, gpointer data)
+{
+  GTask *task = data;
+  HbHttp *h = g_task_get_task_data (task);
+
+  g_clear_pointer (&h->wait, g_source_unref);
   hb_http_read_next (task);
+  return G_SOURCE_REMOVE;
 }
 
 /* Read straight into our buffer, no chunk objects: the whole body when its length is known
  * (it is within max_body, checked on the headers), else up to HB_HTTP_READ_CHUNK at a time.
  * NDJSON lines go through the reader and only need the chunk at hand. The body is read to its
  * end (a read giving 0) even when its length is known: libsoup hands a connection back to its
- * pool only once it has seen the body end, and closing the stream earlier drops it. */
+ * pool only once it has seen the body end, and closing the stream earlier drops it.
+ *
+ * libsoup's body stream is pollable: what has arrived is read at once and a source waits for
+ * the rest, which is what g_input_stream_read_async() does for such a stream, without its task
+ * and idle callback per read. */
 static void
 hb_http_read_next (GTask *task)
 {
   HbHttp *h = g_task_get_task_data (task);
-  gsize want = HB_HTTP_READ_CHUNK;
-  gsize at = h->received;
 
-  if (h->ndjson != NULL)
-    at = 0;
-  else if (h->length > 0 && (gsize) h->length > h->received)
-    want = (gsize) h->length - h->received;
-  g_byte_array_set_size (h->buf, at + want);
-  g_input_stream_read_async (h->in, h->buf->data + at, want, G_PRIORITY_DEFAULT, h->cancel,
-                             hb_http_read_cb, task);
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      gsize want = HB_HTTP_READ_CHUNK;
+      gsize at = h->received;
+      gssize n;
+
+      if (h->ndjson != NULL)
+        at = 0;
+      else if (h->length > 0)
+        /* The rest; past it only the end is left to see, which needs no room. */
+        want = (gsize) h->length > h->received ? (gsize) h->length - h->received : 1;
+      g_byte_array_set_size (h->buf, at + want);
+      if (!h->pollable)
+        {
+          g_input_stream_read_async (h->in, h->buf->data + at, want, G_PRIORITY_DEFAULT,
+                                     h->cancel, hb_http_read_cb, task);
+          return;
+        }
+      n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (h->in),
+                                                    h->buf->data + at, want, h->cancel, &error);
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          GSource *source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (h->in),
+                                                                   h->cancel);
+
+          h->wait = hb_llm_source_attach (source, G_SOURCE_FUNC (hb_http_readable), task);
+          return;
+        }
+      if (!hb_http_take (task, n, error))
+        return;
+    }
 }
 
 static void
@@ -340,15 +496,18 @@ hb_http_sent_cb (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
 
+  h->pollable = G_IS_POLLABLE_INPUT_STREAM (h->in)
+                && g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (h->in));
   if (h->line_func != NULL && SOUP_STATUS_IS_SUCCESSFUL (h->status))
     h->ndjson = hb_ndjson_reader_new (h->max_body, h->max_body, h->line_func, h->line_data);
   hb_http_read_next (task);
 }
 
 void
-hb_llm_http_send_async (SoupSession *session,
+hb_llm_http_send_async (HbLlmPool *pool,
                         const HbLlmSettings *settings,
                         const char *method,
+                        GUri *uri,
                         const char *url,
                         GBytes *json_body,
                         HbNdjsonLineFunc line_func,
@@ -365,7 +524,7 @@ hb_llm_http_send_async (SoupSession *session,
 
   g_task_set_source_tag (task, hb_llm_http_send_async);
   g_task_set_task_data (task, h, hb_http_free);
-  h->session = g_object_ref (session);
+  h->pool = hb_llm_pool_ref (pool);
   h->url = g_strdup (url);
   h->cancel = g_cancellable_new ();
   h->max_body = settings->max_body;
@@ -376,7 +535,7 @@ hb_llm_http_send_async (SoupSession *session,
   h->headers_timeout_s = headers_timeout_s;
   h->length = -1;
 
-  h->msg = soup_message_new (method, url);
+  h->msg = uri != NULL ? soup_message_new_from_uri (method, uri) : soup_message_new (method, url);
   if (h->msg == NULL)
     {
       g_task_return_new_error (task, HB_LLM_ERROR, HB_LLM_ERROR_UNREACHABLE,
@@ -409,7 +568,9 @@ hb_llm_http_send_async (SoupSession *session,
     h->parent_source = hb_llm_source_attach (g_cancellable_source_new (cancellable),
                                              G_SOURCE_FUNC (hb_http_parent_cancelled), h);
 
-  soup_session_send_async (session, h->msg, G_PRIORITY_DEFAULT, h->cancel, hb_http_sent_cb, task);
+  h->slot = hb_llm_pool_take (pool);
+  soup_session_send_async (h->slot->session, h->msg, G_PRIORITY_DEFAULT, h->cancel,
+                           hb_http_sent_cb, task);
 }
 
 GBytes *

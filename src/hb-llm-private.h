@@ -1,8 +1,8 @@
 /* hb-llm-private.h: the pieces of the model server client shared between its files.
  *
- * hb-llm-http.c: one HTTP exchange with our deadlines and byte cap; hb-llm-ollama.c and
- * hb-llm-openai.c: request bodies and reply parsing per backend (pure); hb-llm.c: the client
- * object, retries and the probe. */
+ * hb-llm-http.c: the connection pool and one HTTP exchange with our deadlines and byte cap;
+ * hb-llm-ollama.c and hb-llm-openai.c: request bodies and reply parsing per backend (pure);
+ * hb-llm.c: the client object, retries and the probe. */
 #pragma once
 
 #include <libsoup/soup.h>
@@ -13,14 +13,33 @@
 
 G_BEGIN_DECLS
 
-/* One HTTP exchange. Errors: HB_LLM_ERROR_* (status mapped, body's error message included),
+/* The client's connections: one SoupSession per slot, each allowed one connection, so that at
+ * most @slots connections are open and each libsoup queue run looks at one connection and the
+ * few messages of its own slot, not at all of them. @proxy may be NULL. */
+typedef struct _HbLlmPool HbLlmPool;
+HbLlmPool *hb_llm_pool_new (guint slots, GProxyResolver *proxy);
+HbLlmPool *hb_llm_pool_ref (HbLlmPool *pool);
+void hb_llm_pool_unref (HbLlmPool *pool);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HbLlmPool, hb_llm_pool_unref)
+/* Sessions created so far (they are made on first use) and requests in flight on slot @i. */
+guint hb_llm_pool_get_sessions (HbLlmPool *pool);
+guint hb_llm_pool_get_busy (HbLlmPool *pool, guint i);
+
+/* A request URL parsed once, for soup_message_new_from_uri(); NULL when @url is not an http(s)
+ * URL with a host (the exchange then fails with "Not a usable URL"). */
+GUri *hb_llm_parse_url (const char *url);
+
+/* One HTTP exchange on a slot of @pool: the lowest free one (so that a kept-alive connection is
+ * used again), else the one with the fewest requests. @uri may be NULL (then @url is parsed).
+ * Errors: HB_LLM_ERROR_* (status mapped, body's error message included),
  * HB_LLM_ERROR_TIMEOUT naming the connect or headers deadline, G_IO_ERROR_CANCELLED when
  * @cancellable fired. With @line_func set and a 2xx status the body goes line by line through
  * an NDJSON reader (capped at max_body) and the result is an empty GBytes; otherwise the result
  * is the whole body (capped at max_body). */
-void hb_llm_http_send_async (SoupSession *session,
+void hb_llm_http_send_async (HbLlmPool *pool,
                              const HbLlmSettings *settings,
                              const char *method,
+                             GUri *uri,
                              const char *url,
                              GBytes *json_body,
                              HbNdjsonLineFunc line_func,

@@ -1,4 +1,4 @@
-/* hb-llm.c: the model server client: one SoupSession, chat with retries, the health probe.
+/* hb-llm.c: the model server client: a pool of connections, chat with retries, the probe.
  *
  * Deadlines: connect and time-to-headers apply to each HTTP attempt (hb-llm-http.c); the total
  * deadline covers the whole call, retries and backoff waits included, so a caller knows the
@@ -17,7 +17,9 @@ struct _HbLlmClient
 {
   GObject parent_instance;
   HbLlmSettings *settings;
-  SoupSession *session;
+  HbLlmPool *pool;
+  char *chat_url;               /* the backend's chat endpoint, parsed once: */
+  GUri *chat_uri;               /* NULL when not a usable URL */
 };
 
 G_DEFINE_FINAL_TYPE (HbLlmClient, hb_llm_client, G_TYPE_OBJECT)
@@ -27,7 +29,9 @@ hb_llm_client_finalize (GObject *object)
 {
   HbLlmClient *self = HB_LLM_CLIENT (object);
 
-  g_clear_object (&self->session);
+  g_clear_pointer (&self->pool, hb_llm_pool_unref);
+  g_clear_pointer (&self->chat_uri, g_uri_unref);
+  g_free (self->chat_url);
   g_clear_pointer (&self->settings, hb_llm_settings_free);
   G_OBJECT_CLASS (hb_llm_client_parent_class)->finalize (object);
 }
@@ -88,15 +92,11 @@ hb_llm_client_new (const HbLlmSettings *settings)
 
   conns = settings->max_conns > 0 ? settings->max_conns : 8;
   proxy = proxy_resolver_from_environment ();
-  /* Every property set on purpose: libsoup 3.2's actual defaults are 60 s timeouts. */
-  self->session = g_object_new (SOUP_TYPE_SESSION,
-                                "timeout", 0,
-                                "idle-timeout", 30,
-                                "max-conns", conns,
-                                "max-conns-per-host", conns,
-                                "user-agent", PACKAGE_NAME "/" PACKAGE_VERSION,
-                                "proxy-resolver", proxy,
-                                NULL);
+  self->pool = hb_llm_pool_new (conns, proxy);
+  self->chat_url = g_strconcat (self->settings->base_url,
+                                settings->kind == HB_BACKEND_OPENAI ? "/v1/chat/completions"
+                                                                    : "/api/chat", NULL);
+  self->chat_uri = hb_llm_parse_url (self->chat_url);
   return self;
 }
 
@@ -173,7 +173,6 @@ typedef struct
 {
   HbLlmClient *self;
   HbLlmGuard guard;
-  char *url;
   GBytes *body;
   char *options_json;
   HbOllamaStream *stream;   /* Ollama with settings->stream only */
@@ -192,7 +191,6 @@ hb_chat_free (gpointer data)
   hb_llm_guard_clear (&c->guard);
   g_clear_pointer (&c->stream, hb_ollama_stream_free);
   g_clear_pointer (&c->body, g_bytes_unref);
-  g_free (c->url);
   g_free (c->options_json);
   g_clear_object (&c->self);
   g_free (c);
@@ -263,13 +261,20 @@ hb_chat_sent_cb (GObject *source, GAsyncResult *result, gpointer data)
           hb_chat_return_error (task, hb_llm_guard_cancel_error (&c->guard));
           return;
         }
-      if (hb_llm_error_is_transient (error) && c->attempts <= settings->retries
-          && !g_cancellable_is_cancelled (c->guard.cancel))
+      if (hb_llm_error_is_transient (error) && c->attempts <= settings->retries)
         {
-          guint delay = hb_chat_backoff_ms (settings->retry_base_ms, c->attempts);
+          guint delay;
 
-          g_debug ("Attempt %u at %s failed (%s); retrying in %u ms", c->attempts, c->url,
-                   error->message, delay);
+          /* Cancelled as this reply came in: the wait for another try would end at once. */
+          if (g_cancellable_is_cancelled (c->guard.cancel))
+            {
+              g_error_free (error);
+              hb_chat_return_error (task, hb_llm_guard_cancel_error (&c->guard));
+              return;
+            }
+          delay = hb_chat_backoff_ms (settings->retry_base_ms, c->attempts);
+          g_debug ("Attempt %u at %s failed (%s); retrying in %u ms", c->attempts,
+                   c->self->chat_url, error->message, delay);
           g_error_free (error);
           c->backoff_timer = hb_llm_source_attach (g_timeout_source_new (delay),
                                                    hb_chat_backoff_done, task);
@@ -310,8 +315,8 @@ hb_chat_attempt (GTask *task)
   c->attempts++;
   if (c->stream != NULL)
     hb_ollama_stream_reset (c->stream);
-  hb_llm_http_send_async (c->self->session, settings, "POST", c->url, c->body,
-                          c->stream != NULL ? hb_ollama_stream_line : NULL, c->stream,
+  hb_llm_http_send_async (c->self->pool, settings, "POST", c->self->chat_uri, c->self->chat_url,
+                          c->body, c->stream != NULL ? hb_ollama_stream_line : NULL, c->stream,
                           settings->connect_timeout_s, settings->headers_timeout_s,
                           c->guard.cancel, hb_chat_sent_cb, task);
 }
@@ -348,13 +353,9 @@ hb_llm_client_chat_async (HbLlmClient *self,
   c->self = g_object_ref (self);
   hb_llm_guard_init (&c->guard, cancellable, settings->total_timeout_s);
   if (settings->kind == HB_BACKEND_OPENAI)
-    {
-      c->url = g_strconcat (settings->base_url, "/v1/chat/completions", NULL);
-      c->body = hb_openai_chat_body (settings, request, &c->options_json);
-    }
+    c->body = hb_openai_chat_body (settings, request, &c->options_json);
   else
     {
-      c->url = g_strconcat (settings->base_url, "/api/chat", NULL);
       c->body = hb_ollama_chat_body (settings, request, &c->options_json);
       if (settings->stream)
         c->stream = hb_ollama_stream_new ();
@@ -413,7 +414,7 @@ hb_probe_get (GTask *task, const char *path, GAsyncReadyCallback callback)
   g_autofree char *url = g_strconcat (settings->base_url, path, NULL);
   guint deadline = settings->connect_timeout_s > 0 ? settings->connect_timeout_s : 10;
 
-  hb_llm_http_send_async (p->self->session, settings, "GET", url, NULL, NULL, NULL, deadline,
+  hb_llm_http_send_async (p->self->pool, settings, "GET", NULL, url, NULL, NULL, NULL, deadline,
                           deadline, p->guard.cancel, callback, task);
 }
 

@@ -6,6 +6,7 @@
 
 #include <libsoup/soup.h>
 
+#include "hb-llm-private.h"
 #include "hb-llm-test-util.h"
 
 static void
@@ -48,6 +49,84 @@ test_max_conns (void)
       hb_test_run_until (three_done, &done, 20);
       /* The session never opens more connections than allowed. */
       g_assert_cmpuint (hb_fake_ollama_get_max_in_flight (fake), ==, conns);
+    }
+}
+
+static gboolean
+count_reached (gpointer data)
+{
+  guint *counts = data;
+
+  return counts[0] == counts[1];
+}
+
+/* Rounds of concurrent chats, up to and past max_conns: never more connections than that, and
+ * the same ones again in every round and for chats one after the other. */
+static void
+test_conns_reused (void)
+{
+  g_autoptr(HbFakeOllama) fake = hb_test_fake_new ();
+  g_autoptr(HbLlmSettings) s = hb_test_settings (hb_fake_ollama_get_url (fake));
+  g_autoptr(HbLlmClient) client = NULL;
+  g_autoptr(HbLlmRequest) req = hb_test_request (HB_TEST_MODEL);
+  HbFakeStep slow = { .kind = HB_FAKE_CONTENT, .text = (char *) HB_TEST_DECISION, .delay_ms = 100 };
+  const guint rounds[] = { 3, 3, 5, 1, 1 };
+  guint counts[2] = { 0, 0 };   /* done, wanted */
+
+  s->max_conns = 3;
+  client = hb_llm_client_new (s);
+  hb_fake_ollama_set_default (fake, &slow);
+  for (guint r = 0; r < G_N_ELEMENTS (rounds); r++)
+    {
+      counts[1] += rounds[r];
+      for (guint i = 0; i < rounds[r]; i++)
+        hb_llm_client_chat_async (client, req, NULL, on_chat_counted, &counts[0]);
+      hb_test_run_until (count_reached, counts, 20);
+    }
+  g_assert_cmpuint (hb_fake_ollama_get_requests (fake), ==, 13);
+  g_assert_cmpuint (hb_fake_ollama_get_max_in_flight (fake), ==, 3);
+  g_assert_cmpuint (hb_fake_ollama_get_connections (fake), ==, 3);
+}
+
+static void
+on_pool_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = hb_llm_http_send_finish (result, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (body);
+  ((guint *) data)[0]++;
+}
+
+/* Which slot an exchange takes: the lowest free one, so that one session (and connection)
+ * serves requests one after the other; when all are busy, the least loaded. Sessions are made
+ * only for slots that were needed. */
+static void
+test_pool_slots (void)
+{
+  g_autoptr(HbFakeOllama) fake = hb_test_fake_new ();
+  g_autoptr(HbLlmSettings) s = hb_test_settings (hb_fake_ollama_get_url (fake));
+  g_autoptr(HbLlmPool) pool = hb_llm_pool_new (2, NULL);
+  g_autofree char *url = g_strconcat (s->base_url, "/api/version", NULL);
+  g_autoptr(GUri) uri = hb_llm_parse_url (url);
+  guint counts[2] = { 0, 0 };
+
+  g_assert_nonnull (uri);
+  g_assert_null (hb_llm_parse_url ("ftp://127.0.0.1/x"));
+  g_assert_null (hb_llm_parse_url ("http://"));
+  for (guint n = 1; n <= 3; n++)
+    {
+      counts[1] += n;
+      for (guint i = 0; i < n; i++)
+        hb_llm_http_send_async (pool, s, "GET", uri, url, NULL, NULL, NULL, 5, 5, NULL,
+                                on_pool_done, counts);
+      g_assert_cmpuint (hb_llm_pool_get_busy (pool, 0), ==, n == 3 ? 2 : 1);
+      g_assert_cmpuint (hb_llm_pool_get_busy (pool, 1), ==, n > 1 ? 1 : 0);
+      hb_test_run_until (count_reached, counts, 20);
+      g_assert_cmpuint (hb_llm_pool_get_busy (pool, 0), ==, 0);
+      g_assert_cmpuint (hb_llm_pool_get_busy (pool, 1), ==, 0);
+      g_assert_cmpuint (hb_llm_pool_get_sessions (pool), ==, n > 1 ? 2 : 1);
     }
 }
 
@@ -446,6 +525,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/llm/connection/max-conns", test_max_conns);
+  g_test_add_func ("/llm/connection/reused-concurrent", test_conns_reused);
+  g_test_add_func ("/llm/connection/pool-slots", test_pool_slots);
   g_test_add_func ("/llm/openai/ok", test_openai_ok);
   g_test_add_func ("/llm/openai/no-key", test_openai_no_key);
   g_test_add_func ("/llm/openai/errors", test_openai_errors);
