@@ -266,7 +266,6 @@ static void
 test_probe_unreachable (void)
 {
   g_autofree char *url = hb_test_closed_port_url ();
-  g_autofree char *base = g_strconcat (url, "/nothing-here", NULL);
 
   for (guint kind = HB_BACKEND_OLLAMA; kind <= HB_BACKEND_OPENAI; kind++)
     {
