@@ -2,7 +2,8 @@
 # function that installs the missing ones (as root) or prints the exact command (otherwise).
 
 HB_BUILD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libglib2.0-dev-bin
-libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libpolkit-gobject-1-dev gettext tzdata"
+libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libpolkit-gobject-1-dev libgoogle-perftools-dev
+gettext tzdata"
 HB_TEST_PACKAGES="dbus-daemon dbus-bin systemd libglib2.0-bin sqlite3 python3 polkitd chromium
 util-linux mount passwd faketime libfaketime"
 # Node.js and npm drive the panel's browser test; the machine may bring its own.
