@@ -16,7 +16,7 @@ each_row (HbStore *self, HbContext *ctx, const char *sql, RowFunc add, GError **
 
   if (stmt == NULL)
     return FALSE;
-  hb_db_bind (stmt, "t", ctx->thread_id);
+  hb_db_bind (stmt, "s", ctx->thread_id);
   while ((rc = hb_db_step (self, stmt, error)) == SQLITE_ROW)
     add (ctx, stmt);
   return rc == SQLITE_DONE;
@@ -117,15 +117,6 @@ set_memory_marks (HbContext *ctx, sqlite3_stmt *stmt)
   ctx->max_memory_ts = sqlite3_column_double (stmt, 1);
 }
 
-static void
-set_ledger_marks (HbContext *ctx, sqlite3_stmt *stmt)
-{
-  ctx->max_message_id = sqlite3_column_int64 (stmt, 0);
-  ctx->max_post_id = sqlite3_column_int64 (stmt, 1);
-  ctx->max_comment_id = sqlite3_column_int64 (stmt, 2);
-  ctx->max_vote_id = sqlite3_column_int64 (stmt, 3);
-}
-
 typedef struct {
   char *thread_id;
   HbContext *ctx;   /* output */
@@ -169,6 +160,62 @@ build_context_sql (HbStore *self)
                      self->memory_schema);
 }
 
+/* The feed's score and comment count look each post up: four variants, so that an empty votes or
+ * comments table (known from the high-water marks) costs no lookup at all. */
+#define FEED_SCORE \
+  "(SELECT COALESCE(SUM(v.value), 0) FROM main.molt_votes v" \
+  " WHERE v.target_type = 'post' AND v.target_id = p.id)"
+#define FEED_COMMENTS "(SELECT COUNT(*) FROM main.molt_comments c WHERE c.post_id = p.id)"
+#define FEED_SQL(score, comments) \
+  "SELECT p.id, p.submolt, p.author, p.title, p.created_at, " score ", " comments \
+  " FROM main.molt_posts p" \
+  " ORDER BY p.created_at DESC, p.id DESC LIMIT " G_STRINGIFY (HB_CONTEXT_FEED)
+
+static const char *const feed_sql[2][2] = {
+  { FEED_SQL ("0", "0"), FEED_SQL ("0", FEED_COMMENTS) },
+  { FEED_SQL (FEED_SCORE, "0"), FEED_SQL (FEED_SCORE, FEED_COMMENTS) },
+};
+
+/* The ledger's high-water marks; MAX(id) is NULL only for an empty table. */
+static gboolean
+read_ledger_marks (HbStore *self, HbContext *ctx, gboolean *has_comments, gboolean *has_votes,
+                   GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt =
+    hb_db_prepare (self,
+                   "SELECT (SELECT COALESCE(MAX(id), 0) FROM main.recent_queries WHERE thread_id = ?1),"
+                   " (SELECT MAX(id) FROM main.molt_posts),"
+                   " (SELECT MAX(id) FROM main.molt_comments),"
+                   " (SELECT MAX(id) FROM main.molt_votes)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  hb_db_bind (stmt, "s", ctx->thread_id);
+  if (hb_db_step (self, stmt, error) != SQLITE_ROW)
+    return FALSE;
+  ctx->max_message_id = sqlite3_column_int64 (stmt, 0);
+  ctx->max_post_id = sqlite3_column_int64 (stmt, 1);
+  ctx->max_comment_id = sqlite3_column_int64 (stmt, 2);
+  ctx->max_vote_id = sqlite3_column_int64 (stmt, 3);
+  *has_comments = sqlite3_column_type (stmt, 2) != SQLITE_NULL;
+  *has_votes = sqlite3_column_type (stmt, 3) != SQLITE_NULL;
+  return TRUE;
+}
+
+/* The newest messages come newest first (the index's order, no sort): the context wants them
+ * oldest first. */
+static void
+reverse (GPtrArray *array)
+{
+  for (guint i = 0, j = array->len; i + 1 < j; i++, j--)
+    {
+      gpointer tmp = array->pdata[i];
+
+      array->pdata[i] = array->pdata[j - 1];
+      array->pdata[j - 1] = tmp;
+    }
+}
+
 static gboolean
 load_context_txn (HbStore *self, gpointer data, GError **error)
 {
@@ -176,44 +223,37 @@ load_context_txn (HbStore *self, gpointer data, GError **error)
   g_autoptr(HbContext) ctx = hb_context_new (d->thread_id);
   const char *const *sql = (const char *const *) self->context_sql;
   double since = hb_us_to_s (g_get_real_time ()) - 24 * 3600;
+  gboolean has_comments = FALSE, has_votes = FALSE;
 
   build_context_sql (self);
+  /* The counts come first: a list whose count is 0 is not read (its ORDER BY ... LIMIT costs a
+   * temporary b-tree even when no row matches). */
   if (!each_row (self, ctx,
-                 "SELECT * FROM (SELECT id, query_text, response_text, timestamp"
-                 " FROM main.recent_queries WHERE thread_id = ?1 ORDER BY id DESC"
-                 " LIMIT " G_STRINGIFY (HB_CONTEXT_MESSAGES) ") ORDER BY id ASC",
+                 "SELECT id, query_text, response_text, timestamp FROM main.recent_queries"
+                 " WHERE thread_id = ?1 ORDER BY id DESC LIMIT " G_STRINGIFY (HB_CONTEXT_MESSAGES),
                  add_message, error) ||
-      !each_row (self, ctx, sql[HB_CONTEXT_SQL_CONTRADICTIONS], add_contradiction, error) ||
+      !each_row (self, ctx, sql[HB_CONTEXT_SQL_CONTRADICTION_MARKS], set_contradiction_marks,
+                 error) ||
+      (ctx->n_contradictions > 0 &&
+       !each_row (self, ctx, sql[HB_CONTEXT_SQL_CONTRADICTIONS], add_contradiction, error)) ||
       !each_row (self, ctx,
                  "SELECT user_name, style_profile_json FROM main.thread_sessions"
                  " WHERE thread_id = ?1", set_profile, error) ||
-      !each_row (self, ctx,
-                 "SELECT p.id, p.submolt, p.author, p.title, p.created_at,"
-                 " (SELECT COALESCE(SUM(v.value), 0) FROM main.molt_votes v"
-                 "   WHERE v.target_type = 'post' AND v.target_id = p.id),"
-                 " (SELECT COUNT(*) FROM main.molt_comments c WHERE c.post_id = p.id)"
-                 " FROM main.molt_posts p"
-                 " ORDER BY p.created_at DESC, p.id DESC LIMIT " G_STRINGIFY (HB_CONTEXT_FEED),
-                 add_post, error) ||
-      !each_row (self, ctx, sql[HB_CONTEXT_SQL_MEMORIES], add_memory, error) ||
+      !read_ledger_marks (self, ctx, &has_comments, &has_votes, error) ||
+      !each_row (self, ctx, feed_sql[has_votes][has_comments], add_post, error) ||
+      !each_row (self, ctx, sql[HB_CONTEXT_SQL_MEMORY_MARKS], set_memory_marks, error) ||
+      (ctx->n_memories > 0 &&
+       !each_row (self, ctx, sql[HB_CONTEXT_SQL_MEMORIES], add_memory, error)) ||
       !each_row (self, ctx,
                  "SELECT finished_at, status, action, summary, title FROM main.heartbeat_runs"
                  " WHERE thread_id = ?1 AND status <> 'running' AND finished_at IS NOT NULL"
                  " ORDER BY finished_at DESC, rowid DESC"
                  " LIMIT " G_STRINGIFY (HB_CONTEXT_OWN_ACTIONS),
                  add_own_action, error) ||
-      !each_row (self, ctx, sql[HB_CONTEXT_SQL_CONTRADICTION_MARKS], set_contradiction_marks,
-                 error) ||
-      !each_row (self, ctx, sql[HB_CONTEXT_SQL_MEMORY_MARKS], set_memory_marks, error) ||
-      !each_row (self, ctx,
-                 "SELECT (SELECT COALESCE(MAX(id), 0) FROM main.recent_queries WHERE thread_id = ?1),"
-                 " (SELECT COALESCE(MAX(id), 0) FROM main.molt_posts),"
-                 " (SELECT COALESCE(MAX(id), 0) FROM main.molt_comments),"
-                 " (SELECT COALESCE(MAX(id), 0) FROM main.molt_votes)",
-                 set_ledger_marks, error) ||
       !hb_store_budget_facts (self, d->thread_id, since, &ctx->last_post_at,
                               &ctx->last_comment_at, &ctx->comments_last_day, error))
     return FALSE;
+  reverse (ctx->messages);
 
   g_clear_pointer (&d->ctx, hb_context_free);
   d->ctx = g_steal_pointer (&ctx);

@@ -170,17 +170,38 @@ hb_db_bind (sqlite3_stmt *stmt, const char *fmt, ...)
   va_end (ap);
 }
 
+sqlite3_stmt *
+hb_db_queryv (HbStore *self, GError **error, const char *sql, const char *fmt, va_list ap)
+{
+  sqlite3_stmt *stmt = hb_db_prepare (self, sql, error);
+
+  if (stmt != NULL)
+    hb_db_bindv (stmt, fmt, ap);
+  return stmt;
+}
+
+sqlite3_stmt *
+hb_db_query (HbStore *self, GError **error, const char *sql, const char *fmt, ...)
+{
+  sqlite3_stmt *stmt;
+  va_list ap;
+
+  va_start (ap, fmt);
+  stmt = hb_db_queryv (self, error, sql, fmt, ap);
+  va_end (ap);
+  return stmt;
+}
+
 /* Step the bound statement: to completion, or (with @out) once for the first column. */
 static gboolean
 run_bound (HbStore *self, double *out, GError **error, const char *sql, const char *fmt,
            va_list ap)
 {
-  g_autoptr(sqlite3_stmt) stmt = hb_db_prepare (self, sql, error);
+  g_autoptr(sqlite3_stmt) stmt = hb_db_queryv (self, error, sql, fmt, ap);
   int rc;
 
   if (stmt == NULL)
     return FALSE;
-  hb_db_bindv (stmt, fmt, ap);
   if (out != NULL)
     {
       rc = hb_db_step (self, stmt, error);
@@ -505,7 +526,9 @@ hb_db_busy_backoff (HbStore *self)
 static int
 busy_handler (void *data, int count)
 {
-  return hb_db_busy_backoff (data) ? 1 : 0;
+  HbStore *self = data;
+
+  return !self->busy_no_wait && hb_db_busy_backoff (self) ? 1 : 0;
 }
 
 void

@@ -12,25 +12,55 @@
   " FROM main." table " " alias " JOIN main.heartbeat_runs r ON r.run_id = " alias \
   ".heartbeat_run_id WHERE r.thread_id = ?1"
 
+/* The two aggregates of @stmt's single row (NULL reads as 0); @stmt is released. */
+static gboolean
+two_aggregates (HbStore *self, sqlite3_stmt *stmt, double *first, double *second,
+                GError **error)
+{
+  g_autoptr(sqlite3_stmt) owned = stmt;
+
+  if (owned == NULL || hb_db_step (self, owned, error) != SQLITE_ROW)
+    return FALSE;
+  *first = sqlite3_column_double (owned, 0);
+  *second = sqlite3_column_double (owned, 1);
+  return TRUE;
+}
+
 static gboolean
 last_post_at (HbStore *self, const char *thread_id, double *out, GError **error)
 {
   return hb_db_scalar (self, out, error, "SELECT MAX(p.created_at)" THREAD_LEDGER ("molt_posts", "p"),
-                       "t", thread_id);
+                       "s", thread_id);
 }
 
+/* The last post's time and the posts since @since_s with @title or @content, in one pass. */
+static gboolean
+post_facts (HbStore *self, const char *thread_id, double since_s, const char *title,
+            const char *content, double *last_post, double *same_since, GError **error)
+{
+  sqlite3_stmt *stmt =
+    hb_db_query (self, error,
+                 "SELECT MAX(p.created_at), COUNT(CASE WHEN p.created_at >= ?2"
+                 " AND (p.title = ?3 OR p.content = ?4) THEN 1 END)"
+                 THREAD_LEDGER ("molt_posts", "p"),
+                 "sdss", thread_id, since_s, title, content);
+
+  return two_aggregates (self, stmt, last_post, same_since, error);
+}
+
+/* The last comment's time and the comments since @since_s, in one pass. */
 static gboolean
 comment_facts (HbStore *self, const char *thread_id, double since_s, double *last_comment,
                gint64 *comments_since, GError **error)
 {
+  sqlite3_stmt *stmt =
+    hb_db_query (self, error,
+                 "SELECT MAX(c.created_at), COUNT(CASE WHEN c.created_at >= ?2 THEN 1 END)"
+                 THREAD_LEDGER ("molt_comments", "c"),
+                 "sd", thread_id, since_s);
   double n = 0;
 
-  if (!hb_db_scalar (self, last_comment, error,
-                     "SELECT MAX(c.created_at)" THREAD_LEDGER ("molt_comments", "c"),
-                     "t", thread_id) ||
-      !hb_db_scalar (self, &n, error,
-                     "SELECT COUNT(*)" THREAD_LEDGER ("molt_comments", "c") " AND c.created_at >= ?2",
-                     "td", thread_id, since_s))
+  if (!two_aggregates (self, stmt, last_comment, &n, error))
     return FALSE;
   *comments_since = (gint64) n;
   return TRUE;
@@ -49,7 +79,7 @@ static gboolean
 check_decision (HbStore *self, const HbDecision *dec, const HbBudgets *b, const char *thread_id,
                 double now, const char **reason, char **message, GError **error)
 {
-  double last_post = 0, last_comment = 0, n = 0;
+  double last_post = 0, last_comment = 0, same = 0, n = 0;
   gint64 comments_day = 0;
 
   *reason = NULL;
@@ -79,8 +109,9 @@ check_decision (HbStore *self, const HbDecision *dec, const HbBudgets *b, const 
         }
     }
   /* Each action looks only at its own budgets' facts: a post never at the comments. */
-  if (dec->action == HB_ACTION_POST && b->post_interval_s > 0 &&
-      !last_post_at (self, thread_id, &last_post, error))
+  if (dec->action == HB_ACTION_POST && (b->post_interval_s > 0 || b->refuse_duplicates) &&
+      !post_facts (self, thread_id, now - DAY_S, dec->title, dec->content, &last_post, &same,
+                   error))
     return FALSE;
   if (dec->action == HB_ACTION_COMMENT && (b->comment_interval_s > 0 || b->comments_per_day > 0) &&
       !comment_facts (self, thread_id, now - DAY_S, &last_comment, &comments_day, error))
@@ -95,13 +126,7 @@ check_decision (HbStore *self, const HbDecision *dec, const HbBudgets *b, const 
                                       now - last_post, b->post_interval_s);
           return TRUE;
         }
-      if (b->refuse_duplicates &&
-          !hb_db_scalar (self, &n, error,
-                         "SELECT COUNT(*)" THREAD_LEDGER ("molt_posts", "p")
-                         " AND p.created_at >= ?2 AND (p.title = ?3 OR p.content = ?4)",
-                         "tdtt", thread_id, now - DAY_S, dec->title, dec->content))
-        return FALSE;
-      if (b->refuse_duplicates && n > 0)
+      if (b->refuse_duplicates && same > 0)
         {
           *reason = "duplicate";
           *message = g_strdup ("A heartbeat post with the same title or content was written in the last 24 h");
@@ -137,15 +162,21 @@ write_ledger (HbStore *self, const HbDecision *dec, HbRunResult *r, double now, 
   switch (dec->action)
     {
     case HB_ACTION_POST:
-      if (!hb_db_run (self, error,
-                      "INSERT OR IGNORE INTO main.molt_submolts (name, description, created_at, created_by)"
-                      " VALUES ('heartbeat', 'Written by the heartbeat', ?1, '" HEARTBEAT_AUTHOR "')",
-                      "d", now) ||
+      /* The submolt is there after the first post: looking costs less than an INSERT OR IGNORE,
+       * which reads sqlite_sequence (AUTOINCREMENT) before it finds the name taken. */
+      if (!hb_db_scalar (self, &id, error,
+                         "SELECT EXISTS (SELECT 1 FROM main.molt_submolts WHERE name = 'heartbeat')",
+                         NULL) ||
+          (id == 0 &&
+           !hb_db_run (self, error,
+                       "INSERT OR IGNORE INTO main.molt_submolts (name, description, created_at, created_by)"
+                       " VALUES ('heartbeat', 'Written by the heartbeat', ?1, '" HEARTBEAT_AUTHOR "')",
+                       "d", now)) ||
           !hb_db_run (self, error,
                       "INSERT INTO main.molt_posts (submolt, title, content, author, created_at,"
                       " updated_at, source_type, heartbeat_run_id)"
                       " VALUES ('heartbeat', ?1, ?2, '" HEARTBEAT_AUTHOR "', ?3, ?3, 'heartbeat', ?4)",
-                      "ttdt", dec->title, dec->content, now, r->run_id))
+                      "ssds", dec->title, dec->content, now, r->run_id))
         return FALSE;
       r->ledger_id = r->post_id = sqlite3_last_insert_rowid (self->db);
       hb_run_result_set_string (&r->ledger_table, "molt_posts");
@@ -155,7 +186,7 @@ write_ledger (HbStore *self, const HbDecision *dec, HbRunResult *r, double now, 
                       "INSERT INTO main.molt_comments (post_id, parent_comment_id, content, author,"
                       " created_at, heartbeat_run_id)"
                       " VALUES (?1, NULL, ?2, '" HEARTBEAT_AUTHOR "', ?3, ?4)",
-                      "itdt", dec->post_id, dec->content, now, r->run_id))
+                      "isds", dec->post_id, dec->content, now, r->run_id))
         return FALSE;
       r->ledger_id = sqlite3_last_insert_rowid (self->db);
       hb_run_result_set_string (&r->ledger_table, "molt_comments");

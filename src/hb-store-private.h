@@ -42,6 +42,7 @@ struct _HbStore
   GHashTable *stmts;           /* SQL text -> prepared statement (owns both) */
   GHashTable *stmts_by_address;/* address of an SQL text last prepared -> its statement */
   guint busy_attempts;         /* retries used by the current job (busy handler + transactions) */
+  gboolean busy_no_wait;       /* the busy handler gives up at once (see begin_batch()) */
   gboolean read_only;
   gboolean memories_have_slot; /* our memories schema (slot, value) rather than CRT's text only */
   char *context_sql[HB_CONTEXT_SQL_COUNT];   /* built at the first context read */
@@ -55,8 +56,8 @@ void hb_store_submit (HbStore *self, HbStoreJobFunc func, gpointer data, GDestro
                       GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data,
                       gpointer source_tag);
 
-/* Write jobs queued one after the other share one transaction, each in its own savepoint: see
- * run_writes(). At most this many, so that the first one does not wait long. */
+/* Write jobs and reads queued one after the other share one transaction: see run_writes(). At
+ * most this many, so that the first one does not wait long. */
 #define HB_STORE_BATCH_MAX 32
 
 typedef gboolean (*HbTxnFunc) (HbStore *self, gpointer data, GError **error);
@@ -67,8 +68,9 @@ typedef struct {
   HbTxnFunc txn;
   /* After the COMMIT: return the job's result through @task. */
   void (*succeed) (GTask *task, gpointer data);
-  /* A read: it joins the writes queued before it (it would have waited for them anyway) but
-   * never starts a write transaction; alone it runs in a read transaction. */
+  /* A read: it joins the writes queued before it (it would have waited for them anyway), and
+   * those after it when the write lock is free (it is then returned before they run); it never
+   * waits for the write lock, and alone it runs in a read transaction. */
   gboolean reads_only;
 } HbWriteJob;
 
@@ -114,6 +116,11 @@ int hb_db_step (HbStore *self, sqlite3_stmt *stmt, GError **error);
  * 'T' time in microseconds (0 binds NULL), 'I' id (negative binds NULL). */
 void hb_db_bindv (sqlite3_stmt *stmt, const char *fmt, va_list ap);
 void hb_db_bind (sqlite3_stmt *stmt, const char *fmt, ...);
+
+/* The prepared statement for @sql, bound from @fmt (see hb_db_bindv()), or NULL with @error. */
+sqlite3_stmt *hb_db_queryv (HbStore *self, GError **error, const char *sql, const char *fmt,
+                            va_list ap);
+sqlite3_stmt *hb_db_query (HbStore *self, GError **error, const char *sql, const char *fmt, ...);
 
 /* Run a statement that returns no rows (or ignore them). */
 gboolean hb_db_run (HbStore *self, GError **error, const char *sql, const char *fmt, ...);

@@ -28,9 +28,9 @@ append_column_list (GString *s)
     g_string_append_printf (s, "%s%s", i > 0 ? ", " : "", run_columns[i]);
 }
 
-/* INSERT of every column; with @upsert, a row already there (begun) is overwritten. */
+/* INSERT of every column. */
 static char *
-build_insert_sql (gboolean upsert)
+build_insert_sql (void)
 {
   g_autoptr(GString) s = g_string_new ("INSERT INTO main.heartbeat_runs (");
 
@@ -39,14 +39,28 @@ build_insert_sql (gboolean upsert)
   for (guint i = 0; i < G_N_ELEMENTS (run_columns); i++)
     g_string_append_printf (s, "%s?%u", i > 0 ? ", " : "", i + 1);
   g_string_append (s, ")");
-  if (upsert)
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* UPDATE of the row with run_id ?1, bound like the INSERT. The thread a run belongs to never
+ * changes: it starts at scheduled_for (?2 is bound but not used). A plain UPDATE of a row known
+ * to be there, rather than an upsert, spares the failing INSERT's checks and lookups; without
+ * @with_start it leaves started_at (?4) as it is, and with it the index on (thread_id,
+ * started_at), which an UPDATE that names the column rewrites even for an unchanged value. */
+static char *
+build_update_sql (gboolean with_start)
+{
+  g_autoptr(GString) s = g_string_new ("UPDATE main.heartbeat_runs SET ");
+  const char *sep = "";
+
+  for (guint i = 2; i < G_N_ELEMENTS (run_columns); i++)
     {
-      g_string_append (s, " ON CONFLICT (run_id) DO UPDATE SET ");
-      /* The thread a run belongs to never changes: start at scheduled_for. */
-      for (guint i = 2; i < G_N_ELEMENTS (run_columns); i++)
-        g_string_append_printf (s, "%s%s = excluded.%s", i > 2 ? ", " : "", run_columns[i],
-                                run_columns[i]);
+      if (!with_start && g_str_equal (run_columns[i], "started_at"))
+        continue;
+      g_string_append_printf (s, "%s%s = ?%u", sep, run_columns[i], i + 1);
+      sep = ", ";
     }
+  g_string_append (s, " WHERE run_id = ?1");
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
@@ -64,7 +78,8 @@ build_select_sql (const char *where)
  * neither formats them nor (see hb_db_prepare) hashes a new copy. */
 typedef enum {
   RUN_SQL_INSERT,
-  RUN_SQL_UPSERT,
+  RUN_SQL_UPDATE,
+  RUN_SQL_UPDATE_KEEP_START,
   RUN_SQL_SELECT_ONE,
   RUN_SQL_SELECT_HISTORY,
   RUN_SQL_COUNT
@@ -78,8 +93,9 @@ run_sql (RunSql which)
 
   if (g_once_init_enter (&built))
     {
-      texts[RUN_SQL_INSERT] = build_insert_sql (FALSE);
-      texts[RUN_SQL_UPSERT] = build_insert_sql (TRUE);
+      texts[RUN_SQL_INSERT] = build_insert_sql ();
+      texts[RUN_SQL_UPDATE] = build_update_sql (TRUE);
+      texts[RUN_SQL_UPDATE_KEEP_START] = build_update_sql (FALSE);
       texts[RUN_SQL_SELECT_ONE] = build_select_sql ("WHERE run_id = ?1");
       texts[RUN_SQL_SELECT_HISTORY] =
         build_select_sql ("WHERE thread_id = ?1"
@@ -90,13 +106,13 @@ run_sql (RunSql which)
   return texts[which];
 }
 
-/* @actions is hb_run_result_actions_json (r), which the caller needs as well. */
+/* @actions is hb_run_result_actions_json (r), which the caller needs as well. @how is one of
+ * RUN_SQL_INSERT, RUN_SQL_UPDATE and RUN_SQL_UPDATE_KEEP_START. */
 static gboolean
 write_run (HbStore *self, const HbRunResult *r, const char *actions, const char *fingerprint,
-           gboolean upsert, GError **error)
+           RunSql how, GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = hb_db_prepare (self, run_sql (upsert ? RUN_SQL_UPSERT
-                                                                      : RUN_SQL_INSERT), error);
+  g_autoptr(sqlite3_stmt) stmt = hb_db_prepare (self, run_sql (how), error);
 
   if (stmt == NULL)
     return FALSE;
@@ -153,16 +169,16 @@ read_run (sqlite3_stmt *stmt)
 static GPtrArray *
 query_runs (HbStore *self, RunSql which, GError **error, const char *fmt, ...)
 {
-  g_autoptr(sqlite3_stmt) stmt = hb_db_prepare (self, run_sql (which), error);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) hb_run_result_free);
   va_list ap;
   int rc;
 
+  va_start (ap, fmt);
+  stmt = hb_db_queryv (self, error, run_sql (which), fmt, ap);
+  va_end (ap);
   if (stmt == NULL)
     return NULL;
-  va_start (ap, fmt);
-  hb_db_bindv (stmt, fmt, ap);
-  va_end (ap);
   while ((rc = hb_db_step (self, stmt, error)) == SQLITE_ROW)
     g_ptr_array_add (runs, read_run (stmt));
   if (rc < 0)
@@ -197,9 +213,9 @@ as_read_id (gint64 id)
   return id < 0 ? -1 : id;
 }
 
-/* Turn @r, just written by write_run() with its upsert, into what read_run() would return for
+/* Turn @r, just written by write_run(), into what read_run() would return for
  * its row, without reading the row back: the conversions the columns make applied in memory.
- * @thread_id is the row's thread (an upsert keeps the one the row had). */
+ * @thread_id is the row's thread (an update keeps the one the row had). */
 static void
 as_read_back (HbRunResult *r, char *thread_id)
 {
@@ -255,7 +271,7 @@ begin_run_txn (HbStore *self, gpointer data, GError **error)
   /* A run begins without a decision: its actions are the empty array, known without JSON. */
   actions = r->action[0] == '\0' ? g_strdup ("[]") : hb_run_result_actions_json (r);
   /* A plain INSERT: a duplicate run_id fails the PRIMARY KEY. */
-  return write_run (self, r, actions, NULL, FALSE, error);
+  return write_run (self, r, actions, NULL, RUN_SQL_INSERT, error);
 }
 
 static const HbWriteJob begin_run_job = { begin_run_txn, hb_store_return_true };
@@ -312,21 +328,22 @@ finish_data_free (gpointer p)
   g_free (d);
 }
 
-/* The stored row's status (*running) and thread (*thread_id), or FALSE in *found. */
+/* The stored row's status (*running), thread (*thread_id) and whether its started_at is the one
+ * @started_at would write (*same_start), or FALSE in *found. */
 static gboolean
-run_state (HbStore *self, const char *run_id, gboolean *found, gboolean *running,
-           char **thread_id, GError **error)
+run_state (HbStore *self, const char *run_id, gint64 started_at, gboolean *found,
+           gboolean *running, char **thread_id, gboolean *same_start, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt =
-    hb_db_prepare (self, "SELECT status, thread_id FROM main.heartbeat_runs WHERE run_id = ?1",
-                   error);
+    hb_db_prepare (self, "SELECT status, thread_id, started_at FROM main.heartbeat_runs"
+                   " WHERE run_id = ?1", error);
   g_autofree char *status = NULL;
   HbRunStatus st;
   int rc;
 
   if (stmt == NULL)
     return FALSE;
-  hb_db_bind (stmt, "t", run_id);
+  hb_db_bind (stmt, "s", run_id);
   rc = hb_db_step (self, stmt, error);
   if (rc < 0)
     return FALSE;
@@ -337,7 +354,34 @@ run_state (HbStore *self, const char *run_id, gboolean *found, gboolean *running
   status = hb_db_column_text (stmt, 0);
   *running = hb_run_status_from_string (status, &st) && st == HB_RUN_STATUS_RUNNING;
   *thread_id = hb_db_column_text (stmt, 1);
+  /* Exactly what the 'T' binding would store: NULL for 0, else the same double. */
+  if (sqlite3_column_type (stmt, 2) == SQLITE_NULL)
+    *same_start = started_at == 0;
+  else
+    *same_start = started_at != 0 && sqlite3_column_type (stmt, 2) == SQLITE_FLOAT &&
+                  sqlite3_column_double (stmt, 2) == hb_us_to_s (started_at);
   return TRUE;
+}
+
+/* The thread's last heartbeat on its session row, made when missing. The row is there for any
+ * thread that ran before: the UPDATE alone does it, and the INSERT runs only when it found none. */
+static gboolean
+note_on_thread (HbStore *self, const HbRunResult *r, const char *actions, double now,
+                GError **error)
+{
+  if (!hb_db_run (self, error,
+                  "UPDATE main.thread_sessions SET heartbeat_last_run = ?2,"
+                  " heartbeat_last_summary = ?3, heartbeat_last_actions_json = ?4"
+                  " WHERE thread_id = ?1",
+                  "sTss", r->thread_id, r->finished_at, r->summary, actions))
+    return FALSE;
+  if (sqlite3_changes (self->db) > 0)
+    return TRUE;
+  return hb_db_run (self, error,
+                    "INSERT INTO main.thread_sessions (thread_id, first_created, last_active,"
+                    " heartbeat_last_run, heartbeat_last_summary, heartbeat_last_actions_json)"
+                    " VALUES (?1, ?2, ?2, ?3, ?4, ?5)",
+                    "sdTss", r->thread_id, now, r->finished_at, r->summary, actions);
 }
 
 static gboolean
@@ -347,11 +391,12 @@ finish_run_txn (HbStore *self, gpointer data, GError **error)
   g_autoptr(HbRunResult) r = NULL;
   g_autofree char *actions = NULL;
   g_autofree char *row_thread = NULL;
-  gboolean found = FALSE, running = FALSE;
+  gboolean found = FALSE, running = FALSE, same_start = FALSE;
   double now = hb_us_to_s (g_get_real_time ());
 
   g_clear_pointer (&d->stored, hb_run_result_free);
-  if (!run_state (self, d->run->run_id, &found, &running, &row_thread, error))
+  if (!run_state (self, d->run->run_id, d->run->started_at, &found, &running, &row_thread,
+                  &same_start, error))
     return FALSE;
   if (found && !running)
     {
@@ -394,19 +439,14 @@ finish_run_txn (HbStore *self, gpointer data, GError **error)
     }
 
   actions = hb_run_result_actions_json (r);
-  if (!write_run (self, r, actions, d->fingerprint, TRUE, error) ||
-      !hb_db_run (self, error,
-                  "INSERT OR IGNORE INTO main.thread_sessions (thread_id, first_created, last_active)"
-                  " VALUES (?1, ?2, ?2)", "td", r->thread_id, now) ||
-      !hb_db_run (self, error,
-                  "UPDATE main.thread_sessions SET heartbeat_last_run = ?2,"
-                  " heartbeat_last_summary = ?3, heartbeat_last_actions_json = ?4"
-                  " WHERE thread_id = ?1",
-                  "tTtt", r->thread_id, r->finished_at, r->summary, actions) ||
+  if (!write_run (self, r, actions, d->fingerprint,
+                  !found ? RUN_SQL_INSERT : same_start ? RUN_SQL_UPDATE_KEEP_START : RUN_SQL_UPDATE,
+                  error) ||
+      !note_on_thread (self, r, actions, now, error) ||
       !hb_db_run (self, error,
                   "INSERT INTO main.heartbeat_history (thread_id, timestamp, summary, actions_json,"
                   " success) VALUES (?1, ?2, ?3, ?4, ?5)",
-                  "tTtti", r->thread_id, r->finished_at, r->summary, actions,
+                  "sTssi", r->thread_id, r->finished_at, r->summary, actions,
                   (gint64) hb_run_status_is_success (r->status)))
     return FALSE;
 

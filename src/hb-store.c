@@ -20,10 +20,11 @@ G_DEFINE_TYPE (HbStore, hb_store, G_TYPE_OBJECT)
 static GPrivate in_worker;
 
 /* The queued jobs (HbJob, oldest first) live in self->queue, not in the pool: the pool's items
- * only wake the worker, which takes the oldest job, and with it the write jobs (and reads)
- * queued right after it (group commit, see run_writes()). A job taken that way leaves its
- * wake-up behind, which then finds nothing or a later job; each wake-up holds a reference to the
- * store so that none outlives it. */
+ * only wake the worker, which takes the oldest job, and with it, when it is a write job or a
+ * read, the write jobs and reads queued right after it (group commit, see run_writes()). A job
+ * taken that way leaves its wake-up behind, which then finds nothing or a later job (or the
+ * same job given back, see begin_batch()); each wake-up holds a reference to the store so that
+ * none outlives it. */
 static guint
 take_jobs (HbStore *self, HbJob **jobs)
 {
@@ -34,7 +35,7 @@ take_jobs (HbStore *self, HbJob **jobs)
   if (jobs[n] != NULL)
     n++;
   while (n > 0 && n < HB_STORE_BATCH_MAX && jobs[0]->write != NULL &&
-         !jobs[0]->write->reads_only && g_queue_peek_head (&self->queue) != NULL &&
+         g_queue_peek_head (&self->queue) != NULL &&
          ((HbJob *) g_queue_peek_head (&self->queue))->write != NULL)
     jobs[n++] = g_queue_pop_head (&self->queue);
   g_mutex_unlock (&self->queue_lock);
@@ -47,34 +48,41 @@ typedef enum {
   WRITES_FAILED,    /* the transaction itself failed (@error) */
 } WritesOutcome;
 
-/* One attempt at the jobs still @pending, in one transaction. A job that fails gets its error in
- * @errors and is no longer pending. */
+/* One attempt at the jobs still @pending, in one transaction (already begun when *@begun). A
+ * job that fails gets its error in @errors and is no longer pending; the transaction goes with
+ * it and the others run again without it (WRITES_AGAIN), so that each one's writes are as they
+ * would be after a savepoint per job, without the savepoints' cost on every job (their
+ * statements, and the copy of each page a job changes into the sub-journal). Failures are rare,
+ * and the jobs are made to run again anyway (busy retries). The reads before the first write
+ * saw only what is committed: they are returned at once, and are no longer pending either. */
 static WritesOutcome
 try_writes (HbStore *self, HbJob **jobs, guint n, gboolean *pending, GError **errors,
-            GError **error)
+            gboolean *begun, GError **error)
 {
-  guint left = 0;
-  gboolean shared;
+  gboolean writes = FALSE, wrote = FALSE;
 
+  /* Reads alone need no write lock. */
   for (guint i = 0; i < n; i++)
-    left += pending[i] ? 1 : 0;
-  /* A job alone needs no savepoint: the whole transaction is its own. A read alone needs no
-   * write lock either. */
-  shared = left > 1;
-  if (!hb_db_control (self, n == 1 && jobs[0]->write->reads_only ? "BEGIN" : "BEGIN IMMEDIATE", error))
+    writes |= pending[i] && !jobs[i]->write->reads_only;
+  if (!*begun && !hb_db_control (self, writes ? "BEGIN IMMEDIATE" : "BEGIN", error))
     return WRITES_FAILED;
+  *begun = FALSE;
   for (guint i = 0; i < n; i++)
     {
+      const HbWriteJob *write = jobs[i]->write;
+      gpointer data = g_task_get_task_data (jobs[i]->task);
       GError *local = NULL;
 
       if (!pending[i])
         continue;
-      if (shared && !hb_db_control (self, "SAVEPOINT hb_job", error))
-        return WRITES_FAILED;
-      if (jobs[i]->write->txn (self, g_task_get_task_data (jobs[i]->task), &local))
+      if (write->txn (self, data, &local))
         {
-          if (shared && !hb_db_control (self, "RELEASE hb_job", error))
-            return WRITES_FAILED;
+          wrote |= !write->reads_only;
+          if (!wrote)
+            {
+              write->succeed (jobs[i]->task, data);
+              pending[i] = FALSE;
+            }
           continue;
         }
       /* Waiting for the lock is the whole transaction's business: retried as a whole. */
@@ -85,38 +93,75 @@ try_writes (HbStore *self, HbJob **jobs, guint n, gboolean *pending, GError **er
         }
       pending[i] = FALSE;
       errors[i] = local;
-      if (!shared || sqlite3_get_autocommit (self->db) ||
-          !hb_db_control (self, "ROLLBACK TO hb_job", NULL) || !hb_db_control (self, "RELEASE hb_job", NULL))
-        return WRITES_AGAIN;
+      return WRITES_AGAIN;
     }
   return hb_db_control (self, "COMMIT", error) ? WRITES_COMMITTED : WRITES_FAILED;
 }
 
+/* Put @jobs back at the head of the queue, in their order. */
+static void
+give_back (HbStore *self, HbJob **jobs, guint n)
+{
+  g_mutex_lock (&self->queue_lock);
+  for (guint i = n; i-- > 0;)
+    g_queue_push_head (&self->queue, jobs[i]);
+  g_mutex_unlock (&self->queue_lock);
+}
+
+/* A batch that starts with reads shares the writes' transaction only if the write lock is free
+ * now: the reads need none, and a read must not wait while another connection holds it (alone
+ * it never does). Otherwise the reads go on alone and the writes go back to the queue, to wait
+ * for the lock then. Returns how many of @jobs to run now; *@begun when the transaction is open. */
+static guint
+begin_batch (HbStore *self, HbJob **jobs, guint n, gboolean *begun)
+{
+  g_autoptr(GError) error = NULL;
+  guint lead = 0;
+
+  *begun = FALSE;
+  while (lead < n && jobs[lead]->write->reads_only)
+    lead++;
+  if (lead == 0 || lead == n)
+    return n;
+  self->busy_no_wait = TRUE;
+  *begun = hb_db_control (self, "BEGIN IMMEDIATE", &error);
+  self->busy_no_wait = FALSE;
+  /* Any other failure is the batch's own, as it would be with the reads in it. */
+  if (*begun || !g_error_matches (error, HB_ERROR, HB_ERROR_BUSY))
+    return n;
+  g_debug ("write lock held elsewhere: %u read(s) go first, %u job(s) wait", lead, n - lead);
+  give_back (self, jobs + lead, n - lead);
+  return lead;
+}
+
 /* Group commit: every transaction costs a BEGIN and a COMMIT and appends each page it touched to
  * the WAL, so the write jobs queued together (the begin and finish of several runs) share one,
- * which writes a page they all touched once. Each job runs in its own savepoint: one that fails
- * takes back only its own writes and reports its own error. The tasks are returned only after the
- * COMMIT, so no caller hears of a write that a failed COMMIT then lost. */
-static void
+ * which writes a page they all touched once. One that fails takes back only its own writes and
+ * reports its own error (see try_writes()). The tasks are returned only after the COMMIT, so no
+ * caller hears of a write that a failed COMMIT then lost. */
+static guint
 run_writes (HbStore *self, HbJob **jobs, guint n)
 {
   GError *errors[HB_STORE_BATCH_MAX] = { NULL };
   gboolean pending[HB_STORE_BATCH_MAX] = { FALSE };
   g_autoptr(GError) failure = NULL;
   WritesOutcome outcome = WRITES_AGAIN;
-  gboolean any = FALSE;
+  gboolean any = FALSE, begun;
 
   g_assert (n <= HB_STORE_BATCH_MAX);
+  n = begin_batch (self, jobs, n, &begun);
   for (guint i = 0; i < n; i++)
     {
       /* A cancelled job is returned now: it writes nothing. */
       pending[i] = !g_task_return_error_if_cancelled (jobs[i]->task);
       any |= pending[i];
     }
+  if (!any && begun)
+    hb_db_roll_back (self);
   while (outcome == WRITES_AGAIN && any)
     {
       g_clear_error (&failure);
-      outcome = try_writes (self, jobs, n, pending, errors, &failure);
+      outcome = try_writes (self, jobs, n, pending, errors, &begun, &failure);
       if (outcome != WRITES_COMMITTED)
         hb_db_roll_back (self);
       /* BUSY_SNAPSHOT and lock upgrades fail without calling the busy handler: retry it all. */
@@ -150,6 +195,7 @@ run_writes (HbStore *self, HbJob **jobs, guint n)
       else if (pending[i])
         jobs[i]->write->succeed (task, data);
     }
+  return n;
 }
 
 static void
@@ -163,7 +209,7 @@ worker_func (gpointer item, gpointer pool_data)
   self->busy_attempts = 0;
   n = take_jobs (self, jobs);
   if (n > 0 && jobs[0]->write != NULL)
-    run_writes (self, jobs, n);
+    n = run_writes (self, jobs, n);   /* the others were given back */
   else if (n > 0 && !g_task_return_error_if_cancelled (jobs[0]->task))
     jobs[0]->func (self, jobs[0]->task, g_task_get_task_data (jobs[0]->task));
   for (guint i = 0; i < n; i++)

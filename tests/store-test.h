@@ -391,6 +391,14 @@ assert_runs_equal (const HbRunResult *a, const HbRunResult *b)
   g_assert_cmpint (a->notify, ==, b->notify);
 }
 
+static inline gint64
+count_where (const char *path, const char *table, const char *where)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT COUNT(*) FROM %s WHERE %s", table, where);
+
+  return db_int (path, sql);
+}
+
 /* Commit frames in the main file's WAL: one per write transaction since the WAL began. */
 static inline guint
 wal_commits (const char *path)

@@ -240,6 +240,52 @@ test_feed (Fixture *f, gconstpointer data)
   g_assert_cmpint (ctx->max_vote_id, ==, 5);
 }
 
+/* The feed reads score and comment count only from tables that have rows: each of the four
+ * ways gives the same as the full query would. */
+static void
+test_feed_empty_tables (Fixture *f, gconstpointer data)
+{
+  sqlite3 *db;
+  g_autoptr(HbContext) none = NULL;
+  g_autoptr(HbContext) votes = NULL;
+  g_autoptr(HbContext) both = NULL;
+  HbFeedPost *p;
+
+  fixture_open (f);
+  db = db_open (f->path);
+  db_exec (db, "INSERT INTO molt_posts (submolt, title, content, author, created_at, updated_at)"
+               " VALUES ('general', 'one', 'body', 'u', 1, 1), ('general', 'two', 'body', 'u', 2, 2)");
+  sqlite3_close (db);
+  none = store_context (f->store, A);
+  g_assert_cmpuint (none->feed->len, ==, 2);
+  p = none->feed->pdata[0];
+  g_assert_cmpint (p->score, ==, 0);
+  g_assert_cmpint (p->comment_count, ==, 0);
+  g_assert_cmpint (none->max_comment_id, ==, 0);
+  g_assert_cmpint (none->max_vote_id, ==, 0);
+
+  db_exec_path (f->path, "INSERT INTO molt_votes (target_type, target_id, voter, value, created_at)"
+                         " VALUES ('post', 2, 'a', -1, 1)");
+  votes = store_context (f->store, A);
+  p = votes->feed->pdata[0];
+  g_assert_cmpint (p->id, ==, 2);
+  g_assert_cmpint (p->score, ==, -1);
+  g_assert_cmpint (p->comment_count, ==, 0);
+  g_assert_cmpint (votes->max_vote_id, ==, 1);
+
+  db_exec_path (f->path, "DELETE FROM molt_votes");
+  db_exec_path (f->path, "INSERT INTO molt_comments (post_id, content, author, created_at)"
+                         " VALUES (1, 'x', 'a', 1)");
+  both = store_context (f->store, A);
+  g_assert_cmpint (((HbFeedPost *) both->feed->pdata[0])->score, ==, 0);
+  p = both->feed->pdata[1];
+  g_assert_cmpint (p->id, ==, 1);
+  g_assert_cmpint (p->comment_count, ==, 1);
+  g_assert_cmpint (both->max_comment_id, ==, 1);
+  /* An emptied table keeps its AUTOINCREMENT mark out of MAX(id): as before, 0. */
+  g_assert_cmpint (both->max_vote_id, ==, 0);
+}
+
 static void
 test_memories (Fixture *f, gconstpointer data)
 {
@@ -483,6 +529,8 @@ main (int argc, char **argv)
   g_test_add ("/store/context/attached", Fixture, NULL, fixture_setup, test_attached,
               fixture_teardown);
   g_test_add ("/store/context/feed", Fixture, NULL, fixture_setup, test_feed, fixture_teardown);
+  g_test_add ("/store/context/feed-empty-tables", Fixture, NULL, fixture_setup,
+              test_feed_empty_tables, fixture_teardown);
   g_test_add ("/store/context/memories", Fixture, NULL, fixture_setup, test_memories,
               fixture_teardown);
   g_test_add ("/store/context/memories-crt", Fixture, NULL, fixture_setup, test_memories_crt,

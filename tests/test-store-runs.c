@@ -21,14 +21,6 @@ seed_post (const char *path, const char *title, double created_at)
   return id;
 }
 
-static gint64
-count_where (const char *path, const char *table, const char *where)
-{
-  g_autofree char *sql = g_strdup_printf ("SELECT COUNT(*) FROM %s WHERE %s", table, where);
-
-  return db_int (path, sql);
-}
-
 typedef struct {
   const char *name;
   HbRunStatus status;
@@ -496,92 +488,6 @@ test_large_commit (Fixture *f, gconstpointer data)
   g_assert_cmpint (db_int (f->path, "SELECT length(prompt) FROM heartbeat_runs"), ==, 600 * 1024);
 }
 
-typedef struct {
-  const char *path;
-  GAsyncResult *result;
-  gint64 rows_seen;   /* batch rows another connection sees when the callback runs */
-} BatchSlot;
-
-static void
-batch_cb (GObject *source, GAsyncResult *result, gpointer data)
-{
-  BatchSlot *slot = data;
-
-  slot->result = g_object_ref (result);
-  slot->rows_seen = count_where (slot->path, "heartbeat_runs", "run_id LIKE 'batch-%'");
-}
-
-/* Write jobs queued together (and a read behind them) share one transaction; the one that fails
- * in the middle takes back only its own writes, and each callback runs once the whole batch is
- * committed. */
-static void
-test_batch (Fixture *f, gconstpointer data)
-{
-  g_autoptr(HbRunResult) dup = make_run ("batch-dup", THREAD, HB_RUN_STATUS_RUNNING);
-  g_autoptr(HbRunResult) a = make_run ("batch-a", THREAD, HB_RUN_STATUS_RUNNING);
-  g_autoptr(HbRunResult) c = make_run ("batch-c", THREAD, HB_RUN_STATUS_ACTED);
-  g_autoptr(HbRunResult) stored = NULL;
-  g_autoptr(GError) error = NULL;
-  HbDecision dec = make_decision (HB_ACTION_POST, "Batched", "Batched content", -1, 0);
-  BatchSlot ensure = { f->path }, sa = { f->path }, sb = { f->path }, sc = { f->path };
-  BatchSlot sctx = { f->path };
-  g_autoptr(HbContext) ctx = NULL;
-  g_autoptr(GAsyncResult) ra = NULL;
-  g_autoptr(GAsyncResult) rb = NULL;
-  g_autoptr(GAsyncResult) rc = NULL;
-  g_autoptr(GAsyncResult) rctx = NULL;
-  sqlite3 *locker;
-  guint commits;
-
-  fixture_open (f);
-  g_assert_true (store_begin (f->store, dup, &error));
-  g_assert_no_error (error);
-  commits = wal_commits (f->path);
-
-  /* The worker waits for the lock on a job that is never batched; the rest queue behind it. A
-   * read alone takes no write lock: it is done while another connection holds it. */
-  locker = db_open (f->path);
-  db_exec (locker, "BEGIN IMMEDIATE");
-  ctx = store_context (f->store, THREAD);
-  g_assert_cmpuint (ctx->feed->len, ==, 0);
-  g_clear_pointer (&ctx, hb_context_free);
-  hb_store_ensure_thread_async (f->store, "batch thread", NULL, batch_cb, &ensure);
-  hb_store_begin_run_async (f->store, a, NULL, batch_cb, &sa);
-  hb_store_begin_run_async (f->store, dup, NULL, batch_cb, &sb);
-  hb_store_finish_run_async (f->store, c, &dec, NULL, "fp-c", NULL, batch_cb, &sc);
-  hb_store_load_context_async (f->store, THREAD, NULL, batch_cb, &sctx);
-  db_exec (locker, "ROLLBACK");
-  sqlite3_close (locker);
-
-  g_object_unref (wait_result (&ensure.result));
-  ra = wait_result (&sa.result);
-  g_assert_true (hb_store_begin_run_finish (f->store, ra, &error));
-  g_assert_no_error (error);
-  rb = wait_result (&sb.result);
-  g_assert_false (hb_store_begin_run_finish (f->store, rb, &error));
-  g_assert_error (error, HB_ERROR, HB_ERROR_DB);
-  rc = wait_result (&sc.result);
-  stored = hb_store_finish_run_finish (f->store, rc, NULL);
-  g_assert_nonnull (stored);
-  g_assert_cmpint (stored->status, ==, HB_RUN_STATUS_ACTED);
-  /* The read queued behind the writes shares their transaction and sees them. */
-  rctx = wait_result (&sctx.result);
-  ctx = hb_store_load_context_finish (f->store, rctx, NULL);
-  g_assert_nonnull (ctx);
-  g_assert_cmpuint (ctx->feed->len, ==, 1);
-  g_assert_cmpstr (((HbFeedPost *) ctx->feed->pdata[0])->title, ==, "Batched");
-
-  /* The ensure's commit, then one for the four jobs. */
-  g_assert_cmpuint (wal_commits (f->path), ==, commits + 2);
-  g_assert_cmpint (sa.rows_seen, ==, 3);
-  g_assert_cmpint (sb.rows_seen, ==, 3);
-  g_assert_cmpint (sc.rows_seen, ==, 3);
-  g_assert_cmpint (count_where (f->path, "heartbeat_runs", "run_id = 'batch-a'"), ==, 1);
-  g_assert_cmpint (count_where (f->path, "heartbeat_runs",
-                                "run_id = 'batch-dup' AND status = 'running'"), ==, 1);
-  g_assert_cmpint (count_where (f->path, "molt_posts", "heartbeat_run_id = 'batch-c'"), ==, 1);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -617,7 +523,6 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/store/finish/as-stored", Fixture, NULL, fixture_setup, test_finish_as_stored,
               fixture_teardown);
-  g_test_add ("/store/runs/batch", Fixture, NULL, fixture_setup, test_batch, fixture_teardown);
   g_test_add ("/store/runs/large-commit", Fixture, NULL, fixture_setup, test_large_commit,
               fixture_teardown);
   return g_test_run ();
