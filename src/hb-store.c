@@ -42,6 +42,81 @@ take_jobs (HbStore *self, HbJob **jobs)
   return n;
 }
 
+/* Results of write jobs for one main context, handed to it together: one wake-up of the caller's
+ * loop for them rather than one per job (a GTask returned from this thread attaches a source of
+ * its own, and every attach writes to the context's eventfd). There each task returns at once,
+ * in queue order, as it would from its own source. */
+typedef struct {
+  GTask *task;            /* owned */
+  const HbWriteJob *write;
+  GError *error;          /* NULL: write->succeed () */
+} Return;
+
+typedef struct {
+  GMainContext *context;
+  GArray *items;          /* Return */
+} Returns;
+
+static gboolean
+deliver (gpointer data)
+{
+  Returns *r = data;
+
+  for (guint i = 0; i < r->items->len; i++)
+    {
+      Return *it = &g_array_index (r->items, Return, i);
+
+      if (it->error != NULL)
+        g_task_return_error (it->task, g_steal_pointer (&it->error));
+      else
+        it->write->succeed (it->task, g_task_get_task_data (it->task));
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+returns_free (gpointer data)
+{
+  Returns *r = data;
+
+  for (guint i = 0; i < r->items->len; i++)
+    {
+      Return *it = &g_array_index (r->items, Return, i);
+
+      g_clear_error (&it->error);
+      g_object_unref (it->task);
+    }
+  g_array_unref (r->items);
+  g_free (r);
+}
+
+static void
+returns_flush (Returns **r)
+{
+  if (*r == NULL)
+    return;
+  g_main_context_invoke_full ((*r)->context, G_PRIORITY_DEFAULT, deliver, *r, returns_free);
+  *r = NULL;
+}
+
+/* Return @job's task with @error (taken), or its result when NULL, through *@r. */
+static void
+returns_add (Returns **r, HbJob *job, GError *error)
+{
+  Return it = { g_object_ref (job->task), job->write, error };
+  GMainContext *context = g_task_get_context (job->task);
+
+  if (*r != NULL && (*r)->context != context)
+    returns_flush (r);
+  if (*r == NULL)
+    {
+      *r = g_new0 (Returns, 1);
+      (*r)->context = context;
+      (*r)->items = g_array_new (FALSE, FALSE, sizeof (Return));
+    }
+  g_array_append_val ((*r)->items, it);
+}
+
 typedef enum {
   WRITES_COMMITTED,
   WRITES_AGAIN,     /* a job failed and took the transaction with it: the others once more */
@@ -60,6 +135,7 @@ try_writes (HbStore *self, HbJob **jobs, guint n, gboolean *pending, GError **er
             gboolean *begun, GError **error)
 {
   gboolean writes = FALSE, wrote = FALSE;
+  Returns *lead = NULL;
 
   /* Reads alone need no write lock. */
   for (guint i = 0; i < n; i++)
@@ -75,12 +151,15 @@ try_writes (HbStore *self, HbJob **jobs, guint n, gboolean *pending, GError **er
 
       if (!pending[i])
         continue;
+      /* The reads before are returned before this write runs. */
+      if (!write->reads_only)
+        returns_flush (&lead);
       if (write->txn (self, data, &local))
         {
           wrote |= !write->reads_only;
           if (!wrote)
             {
-              write->succeed (jobs[i]->task, data);
+              returns_add (&lead, jobs[i], NULL);
               pending[i] = FALSE;
             }
           continue;
@@ -89,12 +168,15 @@ try_writes (HbStore *self, HbJob **jobs, guint n, gboolean *pending, GError **er
       if (g_error_matches (local, HB_ERROR, HB_ERROR_BUSY))
         {
           g_propagate_error (error, local);
+          returns_flush (&lead);
           return WRITES_FAILED;
         }
       pending[i] = FALSE;
       errors[i] = local;
+      returns_flush (&lead);
       return WRITES_AGAIN;
     }
+  returns_flush (&lead);
   return hb_db_control (self, "COMMIT", error) ? WRITES_COMMITTED : WRITES_FAILED;
 }
 
@@ -147,6 +229,7 @@ run_writes (HbStore *self, HbJob **jobs, guint n)
   g_autoptr(GError) failure = NULL;
   WritesOutcome outcome = WRITES_AGAIN;
   gboolean any = FALSE, begun;
+  Returns *returns = NULL;
 
   g_assert (n <= HB_STORE_BATCH_MAX);
   n = begin_batch (self, jobs, n, &begun);
@@ -190,11 +273,10 @@ run_writes (HbStore *self, HbJob **jobs, guint n)
               errors[i] = g_error_copy (failure);
             }
         }
-      if (errors[i] != NULL)
-        g_task_return_error (task, errors[i]);
-      else if (pending[i])
-        jobs[i]->write->succeed (task, data);
+      if (errors[i] != NULL || pending[i])
+        returns_add (&returns, jobs[i], errors[i]);
     }
+  returns_flush (&returns);
   return n;
 }
 

@@ -12,7 +12,10 @@ typedef struct {
   const char *path;
   GAsyncResult *result;
   gint64 rows_seen;   /* batch rows another connection sees when the callback runs */
+  guint order;        /* callbacks before this one, plus one */
 } BatchSlot;
+
+static guint callbacks_run;
 
 static void
 batch_cb (GObject *source, GAsyncResult *result, gpointer data)
@@ -20,6 +23,7 @@ batch_cb (GObject *source, GAsyncResult *result, gpointer data)
   BatchSlot *slot = data;
 
   slot->result = g_object_ref (result);
+  slot->order = ++callbacks_run;
   slot->rows_seen = count_where (slot->path, "heartbeat_runs", "run_id LIKE 'batch-%'");
 }
 
@@ -136,7 +140,7 @@ test_read_first (Fixture *f, gconstpointer data)
 }
 
 /* With the lock free, a read at the head of a batch shares the writes' transaction; a failing
- * write behind it takes back only its own writes. */
+ * write behind it takes back only its own writes, and the callbacks keep the queue's order. */
 static void
 test_read_first_free (Fixture *f, gconstpointer data)
 {
@@ -173,6 +177,10 @@ test_read_first_free (Fixture *f, gconstpointer data)
   g_assert_true (hb_store_begin_run_finish (f->store, rc, &error));
   g_assert_no_error (error);
   g_assert_cmpint (count_where (f->path, "heartbeat_runs", "run_id LIKE 'lead-%'"), ==, 2);
+  /* Returned together or not, the callbacks run in queue order. */
+  g_assert_cmpuint (sctx.order, <, sa.order);
+  g_assert_cmpuint (sa.order, <, sd.order);
+  g_assert_cmpuint (sd.order, <, sc.order);
 }
 
 int
