@@ -160,33 +160,25 @@ build_context_sql (HbStore *self)
                      self->memory_schema);
 }
 
-/* The feed's score and comment count look each post up: four variants, so that an empty votes or
- * comments table (known from the high-water marks) costs no lookup at all. */
-#define FEED_SCORE \
-  "(SELECT COALESCE(SUM(v.value), 0) FROM main.molt_votes v" \
-  " WHERE v.target_type = 'post' AND v.target_id = p.id)"
-#define FEED_COMMENTS "(SELECT COUNT(*) FROM main.molt_comments c WHERE c.post_id = p.id)"
-#define FEED_SQL(score, comments) \
-  "SELECT p.id, p.submolt, p.author, p.title, p.created_at, " score ", " comments \
-  " FROM main.molt_posts p" \
-  " ORDER BY p.created_at DESC, p.id DESC LIMIT " G_STRINGIFY (HB_CONTEXT_FEED)
+/* The feed, newest first, with each post's score and comment count. */
+static const char feed_sql[] =
+  "SELECT p.id, p.submolt, p.author, p.title, p.created_at,"
+  " (SELECT COALESCE(SUM(v.value), 0) FROM main.molt_votes v"
+  "   WHERE v.target_type = 'post' AND v.target_id = p.id),"
+  " (SELECT COUNT(*) FROM main.molt_comments c WHERE c.post_id = p.id)"
+  " FROM main.molt_posts p"
+  " ORDER BY p.created_at DESC, p.id DESC LIMIT " G_STRINGIFY (HB_CONTEXT_FEED);
 
-static const char *const feed_sql[2][2] = {
-  { FEED_SQL ("0", "0"), FEED_SQL ("0", FEED_COMMENTS) },
-  { FEED_SQL (FEED_SCORE, "0"), FEED_SQL (FEED_SCORE, FEED_COMMENTS) },
-};
-
-/* The ledger's high-water marks; MAX(id) is NULL only for an empty table. */
+/* The ledger's high-water marks. */
 static gboolean
-read_ledger_marks (HbStore *self, HbContext *ctx, gboolean *has_comments, gboolean *has_votes,
-                   GError **error)
+read_ledger_marks (HbStore *self, HbContext *ctx, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt =
     hb_db_prepare (self,
                    "SELECT (SELECT COALESCE(MAX(id), 0) FROM main.recent_queries WHERE thread_id = ?1),"
-                   " (SELECT MAX(id) FROM main.molt_posts),"
-                   " (SELECT MAX(id) FROM main.molt_comments),"
-                   " (SELECT MAX(id) FROM main.molt_votes)", error);
+                   " (SELECT COALESCE(MAX(id), 0) FROM main.molt_posts),"
+                   " (SELECT COALESCE(MAX(id), 0) FROM main.molt_comments),"
+                   " (SELECT COALESCE(MAX(id), 0) FROM main.molt_votes)", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -197,8 +189,6 @@ read_ledger_marks (HbStore *self, HbContext *ctx, gboolean *has_comments, gboole
   ctx->max_post_id = sqlite3_column_int64 (stmt, 1);
   ctx->max_comment_id = sqlite3_column_int64 (stmt, 2);
   ctx->max_vote_id = sqlite3_column_int64 (stmt, 3);
-  *has_comments = sqlite3_column_type (stmt, 2) != SQLITE_NULL;
-  *has_votes = sqlite3_column_type (stmt, 3) != SQLITE_NULL;
   return TRUE;
 }
 
@@ -223,7 +213,6 @@ load_context_txn (HbStore *self, gpointer data, GError **error)
   g_autoptr(HbContext) ctx = hb_context_new (d->thread_id);
   const char *const *sql = (const char *const *) self->context_sql;
   double since = hb_us_to_s (g_get_real_time ()) - 24 * 3600;
-  gboolean has_comments = FALSE, has_votes = FALSE;
 
   build_context_sql (self);
   /* The counts come first: a list whose count is 0 is not read (its ORDER BY ... LIMIT costs a
@@ -239,8 +228,8 @@ load_context_txn (HbStore *self, gpointer data, GError **error)
       !each_row (self, ctx,
                  "SELECT user_name, style_profile_json FROM main.thread_sessions"
                  " WHERE thread_id = ?1", set_profile, error) ||
-      !read_ledger_marks (self, ctx, &has_comments, &has_votes, error) ||
-      !each_row (self, ctx, feed_sql[has_votes][has_comments], add_post, error) ||
+      !read_ledger_marks (self, ctx, error) ||
+      !each_row (self, ctx, feed_sql, add_post, error) ||
       !each_row (self, ctx, sql[HB_CONTEXT_SQL_MEMORY_MARKS], set_memory_marks, error) ||
       (ctx->n_memories > 0 &&
        !each_row (self, ctx, sql[HB_CONTEXT_SQL_MEMORIES], add_memory, error)) ||
