@@ -42,6 +42,12 @@ typedef struct
   HbDecision *decision;
   char *fingerprint;
   gint64 llm_started;
+
+  /* The start record and the context read are asked for together; the run goes on when both
+   * have answered. */
+  guint start_pending;
+  GError *begin_error;
+  GError *context_error;
 } RunData;
 
 static void
@@ -54,6 +60,8 @@ run_data_free (RunData *d)
   g_clear_pointer (&d->instructions, hb_instructions_snapshot_unref);
   hb_decision_free (d->decision);
   g_free (d->fingerprint);
+  g_clear_error (&d->begin_error);
+  g_clear_error (&d->context_error);
   g_free (d);
 }
 
@@ -403,17 +411,27 @@ ask (GTask *task)
 
 /* ---- context -------------------------------------------------------------------------------- */
 
+/* Both the start record and the context are in (@task is the last reference handed out). */
 static void
-on_context (GObject *source, GAsyncResult *res, gpointer user_data)
+start_ready (GTask *task)
 {
-  GTask *task = user_data;
   RunData *d = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
 
-  d->context = hb_store_load_context_finish (HB_STORE (source), res, &error);
+  if (d->begin_error != NULL)
+    {
+      /* Nothing was recorded, so there is nothing to finish either. */
+      g_warning ("Could not record the start of run %s: %s", d->result->run_id,
+                 d->begin_error->message);
+      d->result->status = HB_RUN_STATUS_FAILED;
+      d->result->finished_at = g_get_real_time ();
+      hb_run_result_set_string (&d->result->reason, "db");
+      hb_run_result_set_string (&d->result->error, d->begin_error->message);
+      return_result (task);
+      return;
+    }
   if (d->context == NULL)
     {
-      finish_with_gerror (task, error);
+      finish_with_gerror (task, d->context_error);
       return;
     }
 
@@ -440,13 +458,28 @@ on_context (GObject *source, GAsyncResult *res, gpointer user_data)
   ask (task);
 }
 
+/* One of the two answers is in; each holds a reference to @task. */
 static void
-load_context (GTask *task)
+start_answered (GTask *task)
 {
-  HbPipeline *self = g_task_get_source_object (task);
   RunData *d = g_task_get_task_data (task);
 
-  hb_store_load_context_async (self->store, d->result->thread_id, NULL, on_context, task);
+  if (--d->start_pending > 0)
+    {
+      g_object_unref (task);
+      return;
+    }
+  start_ready (task);
+}
+
+static void
+on_context (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  RunData *d = g_task_get_task_data (task);
+
+  d->context = hb_store_load_context_finish (HB_STORE (source), res, &d->context_error);
+  start_answered (task);
 }
 
 static void
@@ -454,19 +487,9 @@ on_begin_run (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   GTask *task = user_data;
   RunData *d = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
 
-  if (!hb_store_begin_run_finish (HB_STORE (source), res, &error))
-    {
-      g_warning ("Could not record the start of run %s: %s", d->result->run_id, error->message);
-      d->result->status = HB_RUN_STATUS_FAILED;
-      d->result->finished_at = g_get_real_time ();
-      hb_run_result_set_string (&d->result->reason, "db");
-      hb_run_result_set_string (&d->result->error, error->message);
-      return_result (task);
-      return;
-    }
-  load_context (task);
+  hb_store_begin_run_finish (HB_STORE (source), res, &d->begin_error);
+  start_answered (task);
 }
 
 /* ---- entry ---------------------------------------------------------------------------------- */
@@ -510,10 +533,14 @@ hb_pipeline_run_async (HbPipeline *self, const HbRunRequest *request, GCancellab
   if (d->instructions->problem != NULL)
     g_debug ("HEARTBEAT.md: %s", d->instructions->problem);
 
-  if (d->preview)
-    load_context (g_steal_pointer (&task));
-  else
-    hb_store_begin_run_async (self->store, d->result, NULL, on_begin_run, g_steal_pointer (&task));
+  /* The context read is queued right behind the start record, so the store does both in one
+   * transaction and answers both at once: one round trip to its thread, not two. The read sees
+   * the run's own row as "running", which the context leaves out anyway. */
+  d->start_pending = d->preview ? 1 : 2;
+  if (!d->preview)
+    hb_store_begin_run_async (self->store, d->result, NULL, on_begin_run, g_object_ref (task));
+  hb_store_load_context_async (self->store, d->result->thread_id, NULL, on_context,
+                               g_steal_pointer (&task));
 }
 
 HbRunResult *

@@ -201,14 +201,15 @@ on_deadline (gpointer user_data)
 }
 
 static HbRunResult *
-run_full (Fixture *f, const char *thread_id, gboolean skip_unchanged, const char *fingerprint,
-          GCancellable *cancellable, gboolean preview)
+run_with_id (Fixture *f, const char *thread_id, const char *run_id, gboolean skip_unchanged,
+             const char *fingerprint, GCancellable *cancellable, gboolean preview)
 {
   HbRunRequest req = { 0 };
   Wait w = { 0 };
   guint deadline = g_timeout_add_seconds (30, on_deadline, NULL);
 
   req.thread_id = thread_id;
+  req.run_id = run_id;
   req.config = f->config;
   req.skip_unchanged = skip_unchanged;
   req.last_fingerprint = fingerprint;
@@ -220,6 +221,13 @@ run_full (Fixture *f, const char *thread_id, gboolean skip_unchanged, const char
   g_assert_no_error (w.error);
   g_assert_nonnull (w.result);
   return w.result;
+}
+
+static HbRunResult *
+run_full (Fixture *f, const char *thread_id, gboolean skip_unchanged, const char *fingerprint,
+          GCancellable *cancellable, gboolean preview)
+{
+  return run_with_id (f, thread_id, NULL, skip_unchanged, fingerprint, cancellable, preview);
 }
 
 static HbRunResult *
@@ -430,6 +438,33 @@ test_db_failure (Fixture *f, gconstpointer data)
                              "AND reason = 'db'"), ==, 1);
 }
 
+/* The start record is written together with the context read; when it fails (here: the run id
+ * is taken) the run says so and nothing else is written, the read's answer notwithstanding. */
+static void
+test_start_record_failure (Fixture *f, gconstpointer data)
+{
+  g_autoptr(HbRunResult) first = NULL;
+  g_autoptr(HbRunResult) again = NULL;
+  GLogLevelFlags fatal;
+
+  hb_fake_ollama_push_content (f->fake, "{\"action\":\"post\",\"title\":\"T\",\"content\":\"C\","
+                                        "\"reasoning\":\"r\"}");
+  first = run_with_id (f, "default", "run-taken", FALSE, NULL, NULL, FALSE);
+  g_assert_cmpstr (hb_run_status_to_string (first->status), ==, "acted");
+
+  /* The pipeline warns that the start could not be recorded: expected here. */
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  again = run_with_id (f, "default", "run-taken", FALSE, NULL, NULL, FALSE);
+  g_log_set_always_fatal (fatal);
+  g_assert_cmpstr (hb_run_status_to_string (again->status), ==, "failed");
+  g_assert_cmpstr (again->reason, ==, "db");
+  g_assert_cmpuint (hb_fake_ollama_get_requests (f->fake), ==, 1);
+  g_assert_cmpint (ledger_rows (f), ==, 1);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM heartbeat_runs"), ==, 1);
+  g_assert_cmpint (count (f, "SELECT count(*) FROM heartbeat_runs WHERE run_id = 'run-taken' "
+                             "AND status = 'acted'"), ==, 1);
+}
+
 static void
 test_empty_instructions (Fixture *f, gconstpointer data)
 {
@@ -566,6 +601,7 @@ main (int argc, char **argv)
   ADD ("/pipeline/invalid", test_invalid);
   ADD ("/pipeline/failure-classes", test_failure_classes);
   ADD ("/pipeline/db-failure", test_db_failure);
+  ADD ("/pipeline/start-record-failure", test_start_record_failure);
   ADD ("/pipeline/empty-instructions", test_empty_instructions);
   ADD ("/pipeline/missing-instructions", test_missing_instructions);
   ADD ("/pipeline/unchanged", test_unchanged);
