@@ -29,14 +29,14 @@ static const struct
   { "TimeZone", "timezone", HB_THREAD_CHANGED_CONFIG },
   { "ConfigProblem", NULL, HB_THREAD_CHANGED_CONFIG },
   { "Running", NULL, HB_THREAD_CHANGED_RUNNING },
-  { "LastRun", NULL, HB_THREAD_CHANGED_LAST_RUN },
-  { "LastRunId", NULL, HB_THREAD_CHANGED_LAST_RUN },
-  { "LastStatus", NULL, HB_THREAD_CHANGED_LAST_RUN },
-  { "LastReason", NULL, HB_THREAD_CHANGED_LAST_RUN },
-  { "LastSummary", NULL, HB_THREAD_CHANGED_LAST_RUN },
-  { "LastActions", NULL, HB_THREAD_CHANGED_LAST_RUN },
-  { "NextRun", NULL, HB_THREAD_CHANGED_SCHEDULE },
-  { "SkipReason", NULL, HB_THREAD_CHANGED_SCHEDULE },
+  { "LastRun", NULL, HB_THREAD_CHANGED_LAST_RUN_AT },
+  { "LastRunId", NULL, HB_THREAD_CHANGED_LAST_RUN_ID },
+  { "LastStatus", NULL, HB_THREAD_CHANGED_LAST_STATUS },
+  { "LastReason", NULL, HB_THREAD_CHANGED_LAST_REASON },
+  { "LastSummary", NULL, HB_THREAD_CHANGED_LAST_SUMMARY },
+  { "LastActions", NULL, HB_THREAD_CHANGED_LAST_ACTIONS },
+  { "NextRun", NULL, HB_THREAD_CHANGED_NEXT_RUN },
+  { "SkipReason", NULL, HB_THREAD_CHANGED_SKIP_REASON },
 };
 
 static GVariant *

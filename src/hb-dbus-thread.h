@@ -18,7 +18,7 @@ const GDBusInterfaceVTable *hb_dbus_thread_vtable (void);
  * SkipReason "stopped"). */
 GVariant *hb_dbus_thread_properties (HbThread *thread, gboolean stopped);
 
-/* Emit PropertiesChanged for the groups in @what (HbThreadChanged flags). */
+/* Emit PropertiesChanged for the properties in @what (HbThreadChanged flags). */
 void hb_dbus_thread_emit_changed (GDBusConnection *connection, HbThread *thread, guint what,
                                   gboolean stopped);
 

@@ -161,8 +161,8 @@ compute (HbScheduler *self, HbThread *t, gint64 now)
       t->due_node = g_sequence_insert_sorted (self->due, t, compare_due, NULL);
     }
   persist_later (self, t);
-  return (old_next != t->next_run || g_strcmp0 (old_reason, t->skip_reason) != 0)
-           ? HB_THREAD_CHANGED_SCHEDULE : 0;
+  return (old_next != t->next_run ? HB_THREAD_CHANGED_NEXT_RUN : 0) |
+         (g_strcmp0 (old_reason, t->skip_reason) != 0 ? HB_THREAD_CHANGED_SKIP_REASON : 0);
 }
 
 static gboolean
@@ -304,7 +304,7 @@ on_run_done (GObject *source, GAsyncResult *res, gpointer user_data)
            (result->status == HB_RUN_STATUS_INVALID &&
             (g_str_equal (result->reason, "rate-limited") || g_str_equal (result->reason, "duplicate")))) &&
           hb_thread_set_string (&t->skip_reason, result->reason))
-        changed |= HB_THREAD_CHANGED_SCHEDULE;
+        changed |= HB_THREAD_CHANGED_SKIP_REASON;
     }
   thread_changed (self, t, changed);
   /* After the property changes, so that whoever sees the signal reads fresh properties. */

@@ -112,6 +112,26 @@ hb_thread_set_string (char **field, const char *value)
   return TRUE;
 }
 
+/* The last run's texts (@run_id NULL: left as it is), with a bit for each that changed. */
+static HbThreadChanged
+set_last_strings (HbThread *t, const char *run_id, const char *status, const char *reason,
+                  const char *summary, const char *actions_json)
+{
+  HbThreadChanged changed = 0;
+
+  if (run_id != NULL && hb_thread_set_string (&t->last_run_id, run_id))
+    changed |= HB_THREAD_CHANGED_LAST_RUN_ID;
+  if (hb_thread_set_string (&t->last_status, status))
+    changed |= HB_THREAD_CHANGED_LAST_STATUS;
+  if (hb_thread_set_string (&t->last_reason, reason))
+    changed |= HB_THREAD_CHANGED_LAST_REASON;
+  if (hb_thread_set_string (&t->last_summary, summary))
+    changed |= HB_THREAD_CHANGED_LAST_SUMMARY;
+  if (hb_thread_set_string (&t->last_actions_json, actions_json))
+    changed |= HB_THREAD_CHANGED_LAST_ACTIONS;
+  return changed;
+}
+
 static HbThreadChanged
 set_config (HbThread *t, HbThreadConfig *config, char *problem)
 {
@@ -145,13 +165,10 @@ hb_thread_apply_row (HbThread *t, const HbThreadRow *row, const HbThreadConfig *
   if (t->last_run != row->last_run)
     {
       t->last_run = row->last_run;
-      changed |= HB_THREAD_CHANGED_LAST_RUN;
+      changed |= HB_THREAD_CHANGED_LAST_RUN_AT;
     }
-  if (hb_thread_set_string (&t->last_summary, row->last_summary) |
-      hb_thread_set_string (&t->last_actions_json, row->last_actions_json) |
-      hb_thread_set_string (&t->last_status, row->last_status) |
-      hb_thread_set_string (&t->last_reason, row->last_reason))
-    changed |= HB_THREAD_CHANGED_LAST_RUN;
+  changed |= set_last_strings (t, NULL, row->last_status, row->last_reason, row->last_summary,
+                               row->last_actions_json);
   hb_thread_set_string (&t->last_fingerprint, row->last_fingerprint);
   if (row->next_due > 0)
     t->persisted_due = row->next_due;
@@ -173,19 +190,24 @@ HbThreadChanged
 hb_thread_apply_result (HbThread *t, const HbRunResult *r)
 {
   g_autofree char *actions = hb_run_result_actions_json (r);
+  HbThreadChanged changed = 0;
 
-  t->last_run = r->finished_at;
-  hb_thread_set_string (&t->last_run_id, r->run_id);
-  hb_thread_set_string (&t->last_status, hb_run_status_to_string (r->status));
-  hb_thread_set_string (&t->last_reason, r->reason);
-  hb_thread_set_string (&t->last_summary, r->summary);
-  hb_thread_set_string (&t->last_actions_json, actions);
+  if (t->last_run != r->finished_at)
+    {
+      t->last_run = r->finished_at;
+      changed |= HB_THREAD_CHANGED_LAST_RUN_AT;
+    }
+  changed |= set_last_strings (t, r->run_id, hb_run_status_to_string (r->status), r->reason,
+                               r->summary, actions);
   /* LastActions from the result itself rather than parsed back from the JSON just written. */
-  g_clear_pointer (&t->last_actions_variant, g_variant_unref);
-  t->last_actions_variant = g_variant_ref_sink (hb_run_result_actions_variant (r));
-  g_free (t->last_actions_variant_json);
-  t->last_actions_variant_json = g_strdup (actions);
+  if (changed & HB_THREAD_CHANGED_LAST_ACTIONS)
+    {
+      g_clear_pointer (&t->last_actions_variant, g_variant_unref);
+      t->last_actions_variant = g_variant_ref_sink (hb_run_result_actions_variant (r));
+      g_free (t->last_actions_variant_json);
+      t->last_actions_variant_json = g_strdup (actions);
+    }
   if (hb_run_status_is_success (r->status) && r->fingerprint[0] != '\0')
     hb_thread_set_string (&t->last_fingerprint, r->fingerprint);
-  return HB_THREAD_CHANGED_LAST_RUN;
+  return changed;
 }

@@ -14,13 +14,25 @@
 
 G_BEGIN_DECLS
 
-/* What changed, for the "thread-changed" signal (one bit per group of D-Bus properties). */
+/* What changed, for the "thread-changed" signal: a bit per D-Bus property of the last run and
+ * the schedule (a run's PropertiesChanged carries only those that changed), one for all of the
+ * configuration. */
 typedef enum {
-  HB_THREAD_CHANGED_CONFIG = 1 << 0,   /* Enabled, Every, Target, Model, ... ConfigProblem */
-  HB_THREAD_CHANGED_RUNNING = 1 << 1,  /* Running */
-  HB_THREAD_CHANGED_LAST_RUN = 1 << 2, /* LastRun, LastRunId, LastStatus, LastReason, LastSummary,
-                                        * LastActions */
-  HB_THREAD_CHANGED_SCHEDULE = 1 << 3, /* NextRun, SkipReason */
+  HB_THREAD_CHANGED_CONFIG = 1 << 0,       /* Enabled, Every, Target, Model, ... ConfigProblem */
+  HB_THREAD_CHANGED_RUNNING = 1 << 1,      /* Running */
+  HB_THREAD_CHANGED_LAST_RUN_AT = 1 << 2,  /* LastRun */
+  HB_THREAD_CHANGED_LAST_RUN_ID = 1 << 3,  /* LastRunId */
+  HB_THREAD_CHANGED_LAST_STATUS = 1 << 4,  /* LastStatus */
+  HB_THREAD_CHANGED_LAST_REASON = 1 << 5,  /* LastReason */
+  HB_THREAD_CHANGED_LAST_SUMMARY = 1 << 6, /* LastSummary */
+  HB_THREAD_CHANGED_LAST_ACTIONS = 1 << 7, /* LastActions */
+  HB_THREAD_CHANGED_NEXT_RUN = 1 << 8,     /* NextRun */
+  HB_THREAD_CHANGED_SKIP_REASON = 1 << 9,  /* SkipReason */
+
+  HB_THREAD_CHANGED_LAST_RUN = HB_THREAD_CHANGED_LAST_RUN_AT | HB_THREAD_CHANGED_LAST_RUN_ID |
+                               HB_THREAD_CHANGED_LAST_STATUS | HB_THREAD_CHANGED_LAST_REASON |
+                               HB_THREAD_CHANGED_LAST_SUMMARY | HB_THREAD_CHANGED_LAST_ACTIONS,
+  HB_THREAD_CHANGED_SCHEDULE = HB_THREAD_CHANGED_NEXT_RUN | HB_THREAD_CHANGED_SKIP_REASON,
 } HbThreadChanged;
 
 typedef struct _HbThread HbThread;

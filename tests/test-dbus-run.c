@@ -396,6 +396,31 @@ test_sigterm_interrupts (void)
   g_assert_cmpstr (reason, ==, "interrupted");
 }
 
+/* Where in @log the PropertiesChanged of @path that carries LastRunId @run_id is (-1: none);
+ * its changed properties in *@changed_out. */
+static int
+find_run_changes (HbDbusSignalLog *log, const char *path, const char *run_id,
+                  GVariant **changed_out)
+{
+  for (int i = 0;; i++)
+    {
+      g_autoptr(GVariant) params = NULL;
+      g_autoptr(GVariant) changed = NULL;
+      const char *id = NULL;
+
+      i = hb_dbus_signal_log_find (log, i, path, "PropertiesChanged", &params);
+      if (i < 0)
+        return -1;
+      changed = g_variant_get_child_value (params, 1);
+      if (g_variant_lookup (changed, "LastRunId", "&s", &id) && g_str_equal (id, run_id))
+        {
+          if (changed_out != NULL)
+            *changed_out = g_steal_pointer (&changed);
+          return i;
+        }
+    }
+}
+
 /* The thread's PropertiesChanged for a run comes no later than its HeartbeatCompleted, so that a
  * client may act on the signal with its cached properties. */
 static void
@@ -415,21 +440,55 @@ test_properties_before_signal (void)
   hb_dbus_test_drain ();
   completed_at = hb_dbus_signal_log_find (log, 0, HB_TEST_MANAGER_PATH, "HeartbeatCompleted", NULL);
   g_assert_cmpint (completed_at, >=, 0);
-  for (int i = 0; changed_at < 0; i++)
-    {
-      g_autoptr(GVariant) params = NULL;
-      g_autoptr(GVariant) changed = NULL;
-      const char *id = NULL;
-
-      i = hb_dbus_signal_log_find (log, i, path, "PropertiesChanged", &params);
-      if (i < 0)
-        break;
-      changed = g_variant_get_child_value (params, 1);
-      if (g_variant_lookup (changed, "LastRunId", "&s", &id) && g_str_equal (id, run_id))
-        changed_at = i;
-    }
+  changed_at = find_run_changes (log, path, run_id, NULL);
   g_assert_cmpint (changed_at, >=, 0);
   g_assert_cmpint (changed_at, <, completed_at);
+}
+
+/* A run's PropertiesChanged names what the run changed, not every property of the last run: a
+ * second run with the same outcome changes only LastRun and LastRunId of those. */
+static void
+test_properties_changed_only (void)
+{
+  g_autoptr(HbTestEnv) env = hb_dbus_test_start (NULL, NULL);
+  g_autofree char *path = hb_dbus_test_add_thread (env, "twice");
+  g_autoptr(HbDbusSignalLog) log = hb_dbus_signal_log_new (hb_test_env_get_connection (env));
+  g_autoptr(HbTestSignalRecorder) done = hb_dbus_test_completed_recorder (env);
+  g_autoptr(GVariant) first = NULL;
+  g_autoptr(GVariant) second = NULL;
+  g_autoptr(GVariant) props = NULL;
+  g_autoptr(GError) error = NULL;
+  static const char *const outcome[] = { "LastStatus", "LastReason", "LastSummary", "LastActions" };
+  const char *none = "{\"action\":\"none\",\"reasoning\":\"quiet\"}";
+  g_autofree char *run1 = NULL;
+  g_autofree char *run2 = NULL;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GVariant) result = NULL;
+      char **run = i == 0 ? &run1 : &run2;
+
+      g_assert_true (hb_test_fake_push_content (env, none, &error));
+      g_assert_no_error (error);
+      *run = hb_dbus_test_run_now (env, "twice");
+      result = hb_dbus_test_wait_completed (done, *run);
+      assert_str_key (result, "status", "no-action");
+    }
+  props = hb_dbus_test_get_all (env, path);
+  hb_dbus_test_drain ();
+
+  g_assert_cmpint (find_run_changes (log, path, run1, &first), >=, 0);
+  g_assert_cmpint (find_run_changes (log, path, run2, &second), >=, 0);
+  g_assert_true (g_variant_lookup (second, "LastRun", "t", NULL));
+  /* The first run changed the outcome (from none at all), the second did not. */
+  g_assert_true (g_variant_lookup_value (first, "LastStatus", NULL) != NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (outcome); i++)
+    {
+      g_autoptr(GVariant) v = g_variant_lookup_value (second, outcome[i], NULL);
+
+      if (v != NULL)
+        g_error ("the second run's PropertiesChanged names %s, which it did not change", outcome[i]);
+    }
 }
 
 int
@@ -443,6 +502,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dbus/run/unknown-thread", test_unknown_thread);
   g_test_add_func ("/dbus/run/sigterm-interrupts", test_sigterm_interrupts);
   g_test_add_func ("/dbus/run/properties-before-signal", test_properties_before_signal);
+  g_test_add_func ("/dbus/run/properties-changed-only", test_properties_changed_only);
 
   return g_test_run ();
 }
