@@ -189,6 +189,8 @@ properties_of (HbThread *t, guint groups, gboolean all, gboolean stopped)
   GVariantBuilder b;
 
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  static GVariant *keys[G_N_ELEMENTS (properties)];
+
   for (guint i = 0; i < G_N_ELEMENTS (properties); i++)
     if (all || (properties[i].group & groups) != 0)
       {
@@ -196,7 +198,7 @@ properties_of (HbThread *t, guint groups, gboolean all, gboolean stopped)
         g_autoptr(GVariant) value = g_variant_take_ref (property_value (t, i, stopped));
 
         g_variant_builder_add_value (&b, g_variant_new_dict_entry (
-                                           g_variant_new_string (properties[i].property),
+                                           hb_variant_key (&keys[i], properties[i].property),
                                            g_variant_new_variant (value)));
       }
   return g_variant_builder_end (&b);

@@ -1,6 +1,8 @@
 /* hb-run.c: the run result and its two outward forms (a{sv} for the bus, JSON for HTTP/storage) */
 #include "config.h"
 
+#include <string.h>
+
 #include "hb-json.h"
 #include "hb-run.h"
 
@@ -205,30 +207,63 @@ actions_node (const HbRunResult *r)
   return json_builder_get_root (b);
 }
 
-/* One a{sv} entry, built without parsing a format string (this runs for every completed run). */
-static void
-add_entry (GVariantBuilder *b, const char *key, GVariant *value)
+GVariant *
+hb_variant_key (GVariant **slot, const char *key)
 {
-  g_variant_builder_add_value (b, g_variant_new_dict_entry (g_variant_new_string (key),
-                                                            g_variant_new_variant (value)));
+  GVariant *k = g_atomic_pointer_get (slot);
+
+  if (G_UNLIKELY (k == NULL))
+    {
+      k = g_variant_ref_sink (g_variant_new_string (key));
+      if (!g_atomic_pointer_compare_and_exchange (slot, NULL, k))
+        {
+          g_variant_unref (k);
+          k = g_atomic_pointer_get (slot);
+        }
+    }
+  return k;
+}
+
+/* One a{sv} entry, built without parsing a format string (this runs for every completed run);
+ * @key is floating or from hb_variant_key(): the entry takes a reference of its own. */
+static void
+add_entry (GVariantBuilder *b, GVariant *key, GVariant *value)
+{
+  g_variant_builder_add_value (b, g_variant_new_dict_entry (key, g_variant_new_variant (value)));
+}
+
+/* The action sinks are called with the few keys of visit_action(). */
+static GVariant *
+action_key (const char *key)
+{
+  static GVariant *slots[9];
+  static const char *const keys[G_N_ELEMENTS (slots)] = {
+    "action", "title", "content", "post_id", "vote_direction", "status", "dry_run", "success",
+    "ledger_id",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (strcmp (keys[i], key) == 0)
+      return hb_variant_key (&slots[i], key);
+  return g_variant_new_string (key);
 }
 
 static void
 variant_string (gpointer b, const char *key, const char *value)
 {
-  add_entry (b, key, g_variant_new_string (value));
+  add_entry (b, action_key (key), g_variant_new_string (value));
 }
 
 static void
 variant_integer (gpointer b, const char *key, gint64 value)
 {
-  add_entry (b, key, g_variant_new_int64 (value));
+  add_entry (b, action_key (key), g_variant_new_int64 (value));
 }
 
 static void
 variant_boolean (gpointer b, const char *key, gboolean value)
 {
-  add_entry (b, key, g_variant_new_boolean (value));
+  add_entry (b, action_key (key), g_variant_new_boolean (value));
 }
 
 GVariant *
@@ -296,10 +331,10 @@ hb_run_result_actions_json (const HbRunResult *r)
   return g_string_free (out, FALSE);
 }
 
-#define ADD_S(key, val) add_entry (&b, key, g_variant_new_string (val))
-#define ADD_X(key, val) add_entry (&b, key, g_variant_new_int64 (val))
-#define ADD_T(key, val) add_entry (&b, key, g_variant_new_uint64 ((guint64) MAX ((val), 0)))
-#define ADD_B(key, val) add_entry (&b, key, g_variant_new_boolean (val))
+#define ADD_S(key, val) add_entry (&b, HB_VARIANT_KEY (key), g_variant_new_string (val))
+#define ADD_X(key, val) add_entry (&b, HB_VARIANT_KEY (key), g_variant_new_int64 (val))
+#define ADD_T(key, val) add_entry (&b, HB_VARIANT_KEY (key), g_variant_new_uint64 ((guint64) MAX ((val), 0)))
+#define ADD_B(key, val) add_entry (&b, HB_VARIANT_KEY (key), g_variant_new_boolean (val))
 
 GVariant *
 hb_run_result_to_variant (const HbRunResult *r)

@@ -76,6 +76,14 @@ GVariant *hb_run_result_actions_variant (const HbRunResult *r);
  * notify) plus reason, scheduled_for, thread_id. Floating reference. */
 GVariant *hb_run_result_to_variant (const HbRunResult *r);
 
+/* The string variant @key, made once per @slot (a static GVariant pointer, NULL at first) and
+ * kept for good: the a{sv} the daemon sends for every run would otherwise make each of its
+ * twenty-odd keys anew. Borrowed: for g_variant_new_dict_entry() and the like, which take a
+ * reference of their own. */
+GVariant *hb_variant_key (GVariant **slot, const char *key);
+#define HB_VARIANT_KEY(key) \
+  ({ static GVariant *hb_key_slot_; hb_variant_key (&hb_key_slot_, (key)); })
+
 /* A JSON object with the same keys, times as microseconds. */
 JsonNode *hb_run_result_to_json (const HbRunResult *r);
 
