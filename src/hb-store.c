@@ -529,8 +529,7 @@ open_db (HbStore *self, const OpenData *d, GError **error)
   hb_db_install_busy_handler (self);
   self->read_only = sqlite3_db_readonly (self->db, "main") == 1;
 
-  /* Temporary files of this connection only: the savepoints of a shared write transaction
-   * (run_writes()) keep their sub-journal in memory instead of spilling it to a file. */
+  /* Temporary b-trees (an ORDER BY without an index) stay in memory instead of a file. */
   if (!hb_db_exec (self, "PRAGMA foreign_keys = ON", error) ||
       !hb_db_exec (self, "PRAGMA temp_store = MEMORY", error))
     return FALSE;
