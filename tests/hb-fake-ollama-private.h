@@ -18,6 +18,7 @@ struct _HbFakeOllama
   guint in_flight;
   guint max_in_flight;
   GHashTable *peers;        /* client ports of the chat requests: their connections */
+  char *last_request_text;  /* the last chat request's body, read into a tree on demand: */
   JsonObject *last_request;
   char *last_authorization;
   GList *replies;           /* HbFakeReply*: requests being answered */
@@ -45,6 +46,19 @@ GPtrArray *hb_fake_content_stream (const char *model, const char *text, const ch
 GPtrArray *hb_fake_huge (const char *model, gsize size, gboolean stream);
 char *hb_fake_openai_body (const char *model, const char *text, const char *done_reason);
 JsonNode *hb_fake_models_json (HbFakeOllama *f, gboolean openai);
+
+/* hb-fake-ollama-scan.c: whether a chat request's body is one JSON object, and its top-level
+ * "model" (when a string) and "stream" (1, 0, or -1 when not a boolean or absent). Unusual:
+ * escaped text or a member given twice, for json-glib's reading to decide. */
+typedef struct
+{
+  char *model;
+  int stream;
+  gboolean unusual;
+} HbFakeRequestInfo;
+
+gboolean hb_fake_scan_request (const char *text, gsize len, HbFakeRequestInfo *out);
+void hb_fake_request_info_clear (HbFakeRequestInfo *info);
 
 /* hb-fake-ollama-reply.c: the Ollama and OpenAI endpoints. */
 void hb_fake_ollama_add_api_handlers (HbFakeOllama *f);
