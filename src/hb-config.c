@@ -98,6 +98,46 @@ hb_thread_config_to_json (const HbThreadConfig *cfg)
   return obj;
 }
 
+char *
+hb_thread_config_to_json_text (const HbThreadConfig *cfg)
+{
+  GString *out = g_string_sized_new (256);
+  int hours[] = { cfg->active_start, cfg->active_end };
+
+  /* Field by field in hb_thread_config_fields' order, as hb_config_field_to_node() has them. */
+  G_STATIC_ASSERT (HB_N_FIELDS == 10);
+  g_string_append (out, "{\"enabled\":");
+  g_string_append (out, cfg->enabled ? "true" : "false");
+  g_string_append (out, ",\"every\":");
+  hb_json_append_int64 (out, cfg->every);
+  g_string_append (out, ",\"target\":");
+  hb_json_append_string (out, hb_target_to_string (cfg->target));
+  g_string_append (out, ",\"model\":");
+  hb_json_append_string (out, cfg->model != NULL ? cfg->model : "");
+  g_string_append (out, ",\"max_tokens\":");
+  hb_json_append_int64 (out, cfg->max_tokens);
+  g_string_append (out, ",\"temperature\":");
+  hb_json_append_double (out, cfg->temperature);
+  g_string_append (out, ",\"dry_run\":");
+  g_string_append (out, cfg->dry_run ? "true" : "false");
+  for (guint i = 0; i < G_N_ELEMENTS (hours); i++)
+    {
+      g_string_append (out, i == 0 ? ",\"active_hours_start\":" : ",\"active_hours_end\":");
+      if (hours[i] < 0 || hours[i] > 1440)
+        g_string_append (out, "null");
+      else
+        {
+          g_autofree char *hhmm = hb_format_hhmm (hours[i]);
+
+          hb_json_append_string (out, hhmm);
+        }
+    }
+  g_string_append (out, ",\"timezone\":");
+  hb_json_append_string (out, cfg->timezone != NULL ? cfg->timezone : "");
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
 /* Apply a stored override object on @defaults. Values that do not validate are skipped and
  * described in @problems (if not NULL); unknown keys and nulls are skipped silently. With
  * @repair, active hours that break the cross-field rule fall back to the defaults' (merge

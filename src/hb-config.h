@@ -86,6 +86,9 @@ HbThreadConfig *hb_thread_config_resolve_object (const HbThreadConfig *defaults,
 
 /* The full effective config as a JSON object with every field (active hours as "HH:MM" or null). */
 JsonObject *hb_thread_config_to_json (const HbThreadConfig *cfg);
+/* The same object as compact JSON text: what json_to_string() writes for it, without the tree
+ * (every run hashes it into its fingerprint). */
+char *hb_thread_config_to_json_text (const HbThreadConfig *cfg);
 
 /* Serialise an override object for storage (compact JSON). */
 char *hb_config_overrides_to_string (JsonObject *overrides);

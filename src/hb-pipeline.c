@@ -344,9 +344,7 @@ static char *
 run_fingerprint (const RunData *d)
 {
   HbSha256 sum;
-  g_autoptr(JsonObject) cfg = hb_thread_config_to_json (d->config);
-  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), cfg);
-  g_autofree char *cfg_text = json_to_string (node, FALSE);
+  g_autofree char *cfg_text = hb_thread_config_to_json_text (d->config);
   g_autofree char *ctx_text = hb_context_fingerprint (d->context);
   const char *instr = d->instructions->exists ? d->instructions->sha256 : "missing";
 

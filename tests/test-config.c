@@ -512,6 +512,44 @@ test_to_json_round_trip (void)
     }
 }
 
+/* The fingerprint's text of a config is json_to_string()'s of the object, byte for byte: stored
+ * fingerprints must keep comparing equal. */
+static void
+test_to_json_text (void)
+{
+  static const char *const models[] = { "", "qwen2.5:7b", "odd \"quoted\" \\ name", "caf\xc3\xa9/\xe2\x82\xac" };
+  static const double temperatures[] = { 0, 0.7, 1, 1.0 / 3, 0.1, 1e-7 };
+  static const int hours[][2] = { { -1, -1 }, { 0, 1440 }, { 22 * 60, 6 * 60 }, { 7 * 60 + 5, 1439 } };
+
+  for (guint i = 0; i < 96; i++)
+    {
+      g_autoptr(HbThreadConfig) cfg = hb_thread_config_new_default ();
+      g_autoptr(JsonObject) obj = NULL;
+      g_autoptr(JsonNode) node = NULL;
+      g_autofree char *want = NULL;
+      g_autofree char *got = NULL;
+
+      cfg->enabled = i % 2 == 0;
+      cfg->every = 60 + i * 97;
+      cfg->target = i % 3 == 0 ? HB_TARGET_LAST : HB_TARGET_NONE;
+      g_free (cfg->model);
+      cfg->model = g_strdup (models[i % G_N_ELEMENTS (models)]);
+      cfg->max_tokens = 10 + i * 41;
+      cfg->temperature = temperatures[i % G_N_ELEMENTS (temperatures)];
+      cfg->dry_run = i % 5 == 0;
+      cfg->active_start = hours[i % G_N_ELEMENTS (hours)][0];
+      cfg->active_end = hours[i % G_N_ELEMENTS (hours)][1];
+      g_free (cfg->timezone);
+      cfg->timezone = g_strdup (i % 4 == 0 ? "America/New_York" : "");
+
+      obj = hb_thread_config_to_json (cfg);
+      node = json_node_init_object (json_node_alloc (), obj);
+      want = json_to_string (node, FALSE);
+      got = hb_thread_config_to_json_text (cfg);
+      g_assert_cmpstr (got, ==, want);
+    }
+}
+
 static void
 test_effective_model (void)
 {
@@ -570,6 +608,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/resolve", test_resolve);
   g_test_add_func ("/config/resolve/daemon-defaults", test_resolve_on_daemon_defaults);
   g_test_add_func ("/config/to-json-round-trip", test_to_json_round_trip);
+  g_test_add_func ("/config/to-json-text", test_to_json_text);
   g_test_add_func ("/config/effective-model", test_effective_model);
   g_test_add_func ("/config/model-limits", test_model_limits);
 
