@@ -56,8 +56,8 @@ void hb_store_submit (HbStore *self, HbStoreJobFunc func, gpointer data, GDestro
                       GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data,
                       gpointer source_tag);
 
-/* Write jobs and reads queued one after the other share one transaction: see run_writes(). At
- * most this many, so that the first one does not wait long. */
+/* Write jobs and reads queued one after the other share one transaction (see
+ * hb_store_run_writes()); at most this many, so that the first one does not wait long. */
 #define HB_STORE_BATCH_MAX 32
 
 typedef gboolean (*HbTxnFunc) (HbStore *self, gpointer data, GError **error);
@@ -89,6 +89,12 @@ typedef struct {
   const HbWriteJob *write;
   GTask *task;
 } HbJob;
+
+/* hb-store-batch.c, on the worker: the jobs to run now (up to HB_STORE_BATCH_MAX; a write or a
+ * read with the writes and reads queued right behind it), and a batch of write jobs run and
+ * returned; returns how many of @jobs it ran (the others went back to the queue). */
+guint hb_store_take_jobs (HbStore *self, HbJob **jobs);
+guint hb_store_run_writes (HbStore *self, HbJob **jobs, guint n);
 
 
 /* Validate a thread id given by a caller (any thread). */
