@@ -236,6 +236,7 @@ hb_fake_scan_request (const char *text, gsize len, HbFakeRequestInfo *out)
           {
             out->unusual |= seen_model;
             seen_model = TRUE;
+            g_clear_pointer (&out->model, g_free);
             /* The quotes are the value's first and last bytes; no escape, no decoding. */
             if (*value == '"' && memchr (value, '\\', value_len) == NULL)
               out->model = g_strndup (value + 1, value_len - 2);

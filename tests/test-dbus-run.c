@@ -481,7 +481,11 @@ test_properties_changed_only (void)
   g_assert_cmpint (find_run_changes (log, path, run2, &second), >=, 0);
   g_assert_true (g_variant_lookup (second, "LastRun", "t", NULL));
   /* The first run changed the outcome (from none at all), the second did not. */
-  g_assert_true (g_variant_lookup_value (first, "LastStatus", NULL) != NULL);
+  {
+    g_autoptr(GVariant) status = g_variant_lookup_value (first, "LastStatus", NULL);
+
+    g_assert_nonnull (status);
+  }
   for (guint i = 0; i < G_N_ELEMENTS (outcome); i++)
     {
       g_autoptr(GVariant) v = g_variant_lookup_value (second, outcome[i], NULL);
