@@ -35,8 +35,14 @@ scan_string (Scan *s, const char **start, gsize *len, gboolean *escaped)
   *escaped = FALSE;
   while (s->p < s->end)
     {
-      guchar c = (guchar) *s->p;
+      guchar c;
 
+      /* Most of a request is the prompt's text: skip plain characters quickly. */
+      while (s->p < s->end && (guchar) *s->p >= 0x20 && *s->p != '"' && *s->p != '\\')
+        s->p++;
+      if (s->p >= s->end)
+        break;
+      c = (guchar) *s->p;
       if (c == '"')
         {
           *len = (gsize) (s->p - *start);
