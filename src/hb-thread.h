@@ -85,7 +85,7 @@ char *hb_thread_object_path (const char *id);
 #define HB_THREAD_ID_MAX 1024
 gboolean hb_thread_id_validate (const char *id, GError **error);
 
-/* Take the configuration and the last run from a database row. Returns the changed groups. */
+/* Take the configuration and the last run from a database row. Returns what changed. */
 HbThreadChanged hb_thread_apply_row (HbThread *thread, const HbThreadRow *row,
                                      const HbThreadConfig *defaults);
 
@@ -94,7 +94,7 @@ HbThreadChanged hb_thread_apply_row (HbThread *thread, const HbThreadRow *row,
 HbThreadChanged hb_thread_set_overrides (HbThread *thread, JsonObject *overrides,
                                          const HbThreadConfig *defaults);
 
-/* Take a finished run. Returns the changed groups. */
+/* Take a finished run. Returns what changed (a bit per last-run property). */
 HbThreadChanged hb_thread_apply_result (HbThread *thread, const HbRunResult *result);
 
 /* hb_thread_set_string (&thread->field, value): returns TRUE when the value changed. */
