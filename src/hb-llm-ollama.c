@@ -18,7 +18,7 @@ hb_ollama_append_keep_alive (GString *out, const char *keep_alive)
     return;
   g_string_append (out, ",\"keep_alive\":");
   if (g_ascii_string_to_signed (keep_alive, 10, -1, G_MAXINT32, &seconds, NULL))
-    g_string_append_printf (out, "%" G_GINT64_FORMAT, seconds);
+    hb_json_append_int64 (out, seconds);
   else
     hb_json_append_string (out, keep_alive);
 }

@@ -304,7 +304,7 @@ static void
 text_integer (gpointer out, const char *key, gint64 value)
 {
   text_key (out, key);
-  g_string_append_printf (out, "%" G_GINT64_FORMAT, value);
+  hb_json_append_int64 (out, value);
 }
 
 static void
